@@ -1,0 +1,550 @@
+"""Exact facility-location models on sparse matrices with scipy.optimize.milp (HiGHS).
+
+Matrix-level solvers used by :func:`gridgeo.coverage.select_sites` (and by the
+benchmark, on the same cost matrix as the reference tools):
+
+- :func:`solve_mclp` — maximal covering: ``p`` sites, most demand within reach;
+- :func:`solve_lscp` — set covering: fewest sites covering all coverable demand;
+- :func:`solve_pmedian` — p-median: least demand-weighted cost.
+
+Candidates carry an optional township label with per-township minimum and maximum
+counts, some may be fixed open (existing sites), and optional capacities bound the
+demand assigned to each site. Every solution reports the objective, a proven bound
+and the relative gap between them.
+
+The p-median uses the strong (disaggregated) formulation ``z_ij <= x_j`` restricted
+to each demand's ``k`` nearest candidates plus a fallback variable priced at the
+distance to the ``(k+1)``-th nearest. That restricted model is a relaxation of the
+full one, so its MILP dual bound is a valid lower bound; the chosen sites, evaluated
+on the full matrix, give the upper bound. ``k`` doubles until the gap meets the
+target or the time limit is reached.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+from gridgeo.errors import InfeasibleError, ValidationError
+
+__all__ = ["SiteSolution", "solve_lscp", "solve_mclp", "solve_pmedian"]
+
+
+@dataclass(frozen=True, eq=False)
+class SiteSolution:
+    """A solved facility-location model (indices refer to the input matrix).
+
+    Attributes
+    ----------
+    model
+        ``"mclp"``, ``"lscp"`` or ``"pmedian"``.
+    selected
+        Sorted indices of the open candidates (fixed ones included).
+    assignment
+        Per demand row, the index of the serving candidate (-1: none / uncovered).
+    objective
+        Covered weight (MCLP), number of sites (LSCP) or weighted cost (p-median).
+    bound
+        The best proven bound on the optimum (upper for MCLP, lower otherwise).
+    gap
+        Relative optimality gap ``|objective - bound| / |objective|``.
+    status
+        ``"optimal"``, ``"time limit"`` or the solver's message.
+    seconds
+        Wall time of model building and solving.
+    info
+        Model sizes and, for the p-median, the candidate-list size ``k``.
+    """
+
+    model: str
+    selected: np.ndarray
+    assignment: np.ndarray
+    objective: float
+    bound: float
+    gap: float
+    status: str
+    seconds: float
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def _town_rows(
+    n_vars: int,
+    n_cand: int,
+    towns: np.ndarray | None,
+    all_towns: Any,
+    min_per_town: Any,
+    max_per_town: Any,
+    fixed: np.ndarray,
+) -> list[LinearConstraint]:
+    if towns is None or (min_per_town is None and max_per_town is None):
+        return []
+    towns = np.asarray(towns).astype(str)
+    names = sorted(
+        set(towns) | {str(t) for t in (all_towns if all_towns is not None else [])}
+    )
+
+    def _get(spec: Any, t: str, default: float) -> float:
+        if spec is None:
+            return default
+        if isinstance(spec, dict):
+            return float(spec.get(t, default))
+        return float(spec)
+
+    rows, cols, lo, hi = [], [], [], []
+    for r, t in enumerate(names):
+        members = np.flatnonzero(towns == t)
+        mn = _get(min_per_town, t, 0.0)
+        mx = _get(max_per_town, t, np.inf)
+        if mn > len(members):
+            msg = (
+                f"Township {t!r} needs at least {mn:g} site(s) but has "
+                f"{len(members)} candidate site(s); add candidates there or lower "
+                "min_per_town."
+            )
+            raise InfeasibleError(msg)
+        n_fixed = int(fixed[members].sum()) if len(members) else 0
+        if n_fixed > mx:
+            msg = (
+                f"Township {t!r} already has {n_fixed} fixed site(s), more than "
+                f"max_per_town={mx:g}."
+            )
+            raise InfeasibleError(msg)
+        rows.extend([r] * len(members))
+        cols.extend(members.tolist())
+        lo.append(mn)
+        hi.append(mx)
+    a = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, cols)), shape=(len(names), n_vars)
+    )
+    return [LinearConstraint(a, lo, hi)]
+
+
+def _check(n_cand: int, p: int | None, fixed: Any) -> np.ndarray:
+    f = np.zeros(n_cand, dtype=bool)
+    if fixed is not None:
+        f[np.asarray(fixed, dtype=np.int64)] = True
+    if p is not None and (p < f.sum() or p > n_cand):
+        msg = f"p={p} must lie between the {int(f.sum())} fixed sites and {n_cand}."
+        raise ValidationError(msg)
+    return f
+
+
+def _run(
+    c: np.ndarray,
+    constraints: list[LinearConstraint],
+    integrality: np.ndarray,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    time_limit: float,
+    mip_rel_gap: float,
+) -> Any:
+    res = milp(
+        c,
+        constraints=constraints,
+        integrality=integrality,
+        bounds=Bounds(lb, ub),
+        options={
+            "time_limit": time_limit,
+            "mip_rel_gap": mip_rel_gap,
+            "presolve": True,
+        },
+    )
+    if res.x is None:
+        msg = f"No feasible site selection under these rules: {res.message}"
+        raise InfeasibleError(msg)
+    return res
+
+
+def _status(res: Any) -> str:
+    return "optimal" if res.status == 0 else str(res.message)
+
+
+def solve_mclp(
+    cover: Any,
+    weights: np.ndarray,
+    p: int,
+    *,
+    fixed: Any = None,
+    towns: np.ndarray | None = None,
+    all_towns: Any = None,
+    min_per_town: Any = None,
+    max_per_town: Any = None,
+    capacity: np.ndarray | None = None,
+    time_limit: float = 60.0,
+    mip_rel_gap: float = 1e-6,
+) -> SiteSolution:
+    """Maximal covering location: open ``p`` sites covering the most demand weight.
+
+    Parameters
+    ----------
+    cover
+        ``(n_demand, n_cand)`` boolean (sparse or dense): demand ``i`` is within reach
+        of candidate ``j``.
+    weights
+        Demand weight per row (households).
+    p
+        Total number of open sites, fixed ones included.
+    fixed
+        Indices of candidates forced open.
+    towns, all_towns, min_per_town, max_per_town
+        Township of each candidate, every township of the area (a township without
+        candidates but ``min_per_town >= 1`` is infeasible), and the per-township
+        bounds (a number or a dict town -> number).
+    capacity
+        Optional maximum demand weight per candidate.
+    time_limit, mip_rel_gap
+        HiGHS options.
+
+    Returns
+    -------
+    SiteSolution
+    """
+    t0 = time.perf_counter()
+    a = sparse.csr_matrix(cover, dtype=float)
+    a.data[:] = 1.0
+    a.eliminate_zeros()
+    n_d, n_c = a.shape
+    w = np.asarray(weights, float)
+    f = _check(n_c, p, fixed)
+    live = np.flatnonzero(np.diff(a.indptr) > 0)  # coverable demand
+    al = a[live]
+    if capacity is None:
+        n_y = len(live)
+        nv = n_c + n_y
+        cons = [
+            LinearConstraint(
+                sparse.hstack([-al, sparse.eye(n_y)], format="csr"), -np.inf, 0
+            ),
+        ]
+        c = np.concatenate([np.zeros(n_c), -w[live]])
+    else:
+        al = al.tocoo()
+        n_z = al.nnz
+        nv = n_c + n_z
+        zi, zj = al.row, al.col
+        ez = np.arange(n_z)
+        # each demand assigned at most once
+        a1 = sparse.csr_matrix((np.ones(n_z), (zi, n_c + ez)), shape=(len(live), nv))
+        # z_ij <= x_j
+        a2 = sparse.csr_matrix(
+            (np.r_[np.ones(n_z), -np.ones(n_z)], (np.r_[ez, ez], np.r_[n_c + ez, zj])),
+            shape=(n_z, nv),
+        )
+        # capacity
+        a3 = sparse.csr_matrix(
+            (
+                np.r_[w[live][zi], -np.asarray(capacity, float)],
+                (np.r_[zj, np.arange(n_c)], np.r_[n_c + ez, np.arange(n_c)]),
+            ),
+            shape=(n_c, nv),
+        )
+        cons = [
+            LinearConstraint(a1, -np.inf, 1),
+            LinearConstraint(a2, -np.inf, 0),
+            LinearConstraint(a3, -np.inf, 0),
+        ]
+        c = np.concatenate([np.zeros(n_c), -w[live][zi]])
+    card = sparse.csr_matrix(np.r_[np.ones(n_c), np.zeros(nv - n_c)][None, :])
+    cons.append(LinearConstraint(card, p, p))
+    cons += _town_rows(nv, n_c, towns, all_towns, min_per_town, max_per_town, f)
+    integ = np.r_[np.ones(n_c), np.zeros(nv - n_c)]
+    lb = np.r_[f.astype(float), np.zeros(nv - n_c)]
+    ub = np.ones(nv)
+    res = _run(c, cons, integ, lb, ub, time_limit, mip_rel_gap)
+    x = res.x[:n_c] > 0.5
+    sel = np.flatnonzero(x)
+    # assignment: cheapest (first) open covering site; capacity: from z
+    assign = np.full(n_d, -1)
+    if capacity is None:
+        ao = a[:, sel].tocsr()
+        hit = np.diff(ao.indptr) > 0
+        first = ao.indices[ao.indptr[:-1][hit]]
+        assign[np.flatnonzero(hit)] = sel[first]
+    else:
+        z = res.x[n_c:]
+        best = z > 0.5
+        assign[live[zi[best]]] = zj[best]
+    obj = float(-res.fun)
+    bound = float(-res.mip_dual_bound) if res.mip_dual_bound is not None else obj
+    return SiteSolution(
+        model="mclp",
+        selected=sel,
+        assignment=assign,
+        objective=obj,
+        bound=bound,
+        gap=abs(bound - obj) / max(abs(obj), 1e-12),
+        status=_status(res),
+        seconds=time.perf_counter() - t0,
+        info={"n_vars": nv, "n_demand": n_d, "n_candidates": n_c},
+    )
+
+
+def solve_lscp(
+    cover: Any,
+    *,
+    weights: np.ndarray | None = None,
+    fixed: Any = None,
+    towns: np.ndarray | None = None,
+    all_towns: Any = None,
+    min_per_town: Any = None,
+    max_per_town: Any = None,
+    capacity: np.ndarray | None = None,
+    time_limit: float = 60.0,
+    mip_rel_gap: float = 1e-6,
+) -> SiteSolution:
+    """Location set covering: the fewest sites covering every coverable demand row.
+
+    Demand rows no candidate reaches are left out (and stay unassigned).
+
+    Parameters
+    ----------
+    cover
+        ``(n_demand, n_cand)`` boolean coverage matrix.
+    weights
+        Demand weights (only needed with ``capacity``).
+    fixed, towns, all_towns, min_per_town, max_per_town, capacity
+        As in :func:`solve_mclp`.
+    time_limit, mip_rel_gap
+        HiGHS options.
+
+    Returns
+    -------
+    SiteSolution
+        ``objective`` is the number of open sites (fixed ones included).
+    """
+    t0 = time.perf_counter()
+    a = sparse.csr_matrix(cover, dtype=float)
+    a.data[:] = 1.0
+    a.eliminate_zeros()
+    n_d, n_c = a.shape
+    f = _check(n_c, None, fixed)
+    live = np.flatnonzero(np.diff(a.indptr) > 0)
+    al = a[live]
+    if capacity is None:
+        nv = n_c
+        cons = [LinearConstraint(al, 1, np.inf)]
+    else:
+        w = np.ones(n_d) if weights is None else np.asarray(weights, float)
+        al = al.tocoo()
+        n_z = al.nnz
+        nv = n_c + n_z
+        zi, zj = al.row, al.col
+        ez = np.arange(n_z)
+        a1 = sparse.csr_matrix((np.ones(n_z), (zi, n_c + ez)), shape=(len(live), nv))
+        a2 = sparse.csr_matrix(
+            (np.r_[np.ones(n_z), -np.ones(n_z)], (np.r_[ez, ez], np.r_[n_c + ez, zj])),
+            shape=(n_z, nv),
+        )
+        a3 = sparse.csr_matrix(
+            (
+                np.r_[w[live][zi], -np.asarray(capacity, float)],
+                (np.r_[zj, np.arange(n_c)], np.r_[n_c + ez, np.arange(n_c)]),
+            ),
+            shape=(n_c, nv),
+        )
+        cons = [
+            LinearConstraint(a1, 1, 1),
+            LinearConstraint(a2, -np.inf, 0),
+            LinearConstraint(a3, -np.inf, 0),
+        ]
+    cons += _town_rows(nv, n_c, towns, all_towns, min_per_town, max_per_town, f)
+    c = np.r_[np.ones(n_c), np.zeros(nv - n_c)]
+    integ = np.r_[np.ones(n_c), np.zeros(nv - n_c)]
+    lb = np.r_[f.astype(float), np.zeros(nv - n_c)]
+    res = _run(c, cons, integ, lb, np.ones(nv), time_limit, mip_rel_gap)
+    sel = np.flatnonzero(res.x[:n_c] > 0.5)
+    assign = np.full(n_d, -1)
+    ao = a[:, sel].tocsr()
+    hit = np.diff(ao.indptr) > 0
+    assign[np.flatnonzero(hit)] = sel[ao.indices[ao.indptr[:-1][hit]]]
+    obj = float(len(sel))
+    bound = (
+        float(np.ceil(res.mip_dual_bound - 1e-6))
+        if res.mip_dual_bound is not None
+        else obj
+    )
+    return SiteSolution(
+        model="lscp",
+        selected=sel,
+        assignment=assign,
+        objective=obj,
+        bound=bound,
+        gap=abs(obj - bound) / max(obj, 1e-12),
+        status=_status(res),
+        seconds=time.perf_counter() - t0,
+        info={
+            "n_vars": nv,
+            "n_demand": n_d,
+            "n_candidates": n_c,
+            "coverable": len(live),
+        },
+    )
+
+
+def _pm_upper(
+    cost: np.ndarray, w: np.ndarray, sel: np.ndarray, capacity: np.ndarray | None
+) -> tuple[float, np.ndarray]:
+    sub = cost[:, sel]
+    if capacity is None:
+        k = np.argmin(sub, axis=1)
+        return float((w * sub[np.arange(len(w)), k]).sum()), sel[k]
+    n_d, n_o = sub.shape
+    cc = (w[:, None] * np.where(np.isfinite(sub), sub, 1e12)).ravel()
+    rows_eq = sparse.kron(sparse.eye(n_d), np.ones((1, n_o)), format="csr")
+    rows_cap = sparse.kron(np.ones((1, n_d)), sparse.eye(n_o), format="csr")
+    rows_cap = rows_cap.multiply(np.repeat(w, n_o)[None, :]).tocsr()
+    res = linprog(
+        cc,
+        A_ub=rows_cap,
+        b_ub=capacity[sel],
+        A_eq=rows_eq,
+        b_eq=np.ones(n_d),
+        bounds=(0, 1),
+        method="highs",
+    )
+    if res.x is None:
+        return float("inf"), np.full(n_d, -1)
+    z = res.x.reshape(n_d, n_o)
+    return float(res.fun), sel[np.argmax(z, axis=1)]
+
+
+def solve_pmedian(
+    cost: np.ndarray,
+    weights: np.ndarray,
+    p: int,
+    *,
+    fixed: Any = None,
+    towns: np.ndarray | None = None,
+    all_towns: Any = None,
+    min_per_town: Any = None,
+    max_per_town: Any = None,
+    capacity: np.ndarray | None = None,
+    k: int | None = None,
+    gap_target: float = 0.005,
+    time_limit: float = 60.0,
+) -> SiteSolution:
+    """p-median: open ``p`` sites minimising the weighted cost to the nearest one.
+
+    Parameters
+    ----------
+    cost
+        Dense ``(n_demand, n_cand)`` cost (km or minutes; ``inf`` = unreachable).
+    weights
+        Demand weight per row.
+    p
+        Total number of open sites, fixed ones included.
+    fixed, towns, all_towns, min_per_town, max_per_town, capacity
+        As in :func:`solve_mclp`.
+    k
+        Initial candidate-list size per demand (default ``max(8, 3 n_cand / p)``);
+        doubles while the gap exceeds ``gap_target``.
+    gap_target
+        Stop when the proven relative gap is at most this.
+    time_limit
+        Seconds for all rounds together.
+
+    Returns
+    -------
+    SiteSolution
+        ``bound`` is a proven lower bound on the full problem's optimum;
+        ``info["k"]`` the final list size.
+    """
+    t0 = time.perf_counter()
+    cost = np.asarray(cost, float)
+    w = np.asarray(weights, float)
+    n_d, n_c = cost.shape
+    f = _check(n_c, p, fixed)
+    big = np.nanmax(np.where(np.isfinite(cost), cost, np.nan)) * 10 + 1
+    cfin = np.where(np.isfinite(cost), cost, big)
+    order = np.argsort(cfin, axis=1, kind="stable")
+    k = int(k or max(8, int(np.ceil(3 * n_c / max(p, 1)))))
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    lower = -np.inf
+    status = "optimal"
+    rounds = 0
+    while True:
+        rounds += 1
+        kk = min(k, n_c)
+        cols = order[:, :kk]
+        rows = np.repeat(np.arange(n_d), kk)
+        cj = cols.ravel()
+        n_z = n_d * kk
+        fall = kk < n_c
+        n_u = n_d if fall else 0
+        nv = n_c + n_z + n_u
+        ez = n_c + np.arange(n_z)
+        cz = w[rows] * cfin[rows, cj]
+        cu = w * cfin[np.arange(n_d), order[:, kk]] if fall else np.zeros(0)
+        c = np.r_[np.zeros(n_c), cz, cu]
+        a_rows = [rows]
+        a_cols = [ez]
+        if fall:
+            a_rows.append(np.arange(n_d))
+            a_cols.append(n_c + n_z + np.arange(n_d))
+        assign_a = sparse.csr_matrix(
+            (np.ones(n_z + n_u), (np.concatenate(a_rows), np.concatenate(a_cols))),
+            shape=(n_d, nv),
+        )
+        e = np.arange(n_z)
+        link = sparse.csr_matrix(
+            (np.r_[np.ones(n_z), -np.ones(n_z)], (np.r_[e, e], np.r_[ez, cj])),
+            shape=(n_z, nv),
+        )
+        card = sparse.csr_matrix(np.r_[np.ones(n_c), np.zeros(nv - n_c)][None, :])
+        cons = [
+            LinearConstraint(assign_a, 1, 1),
+            LinearConstraint(link, -np.inf, 0),
+            LinearConstraint(card, p, p),
+        ]
+        if capacity is not None:
+            cap = sparse.csr_matrix(
+                (
+                    np.r_[w[rows], -np.asarray(capacity, float)],
+                    (np.r_[cj, np.arange(n_c)], np.r_[ez, np.arange(n_c)]),
+                ),
+                shape=(n_c, nv),
+            )
+            cons.append(LinearConstraint(cap, -np.inf, 0))
+        cons += _town_rows(nv, n_c, towns, all_towns, min_per_town, max_per_town, f)
+        integ = np.r_[np.ones(n_c), np.zeros(nv - n_c)]
+        lb = np.r_[f.astype(float), np.zeros(nv - n_c)]
+        remaining = max(time_limit - (time.perf_counter() - t0), 1.0)
+        res = _run(c, cons, integ, lb, np.ones(nv), remaining, gap_target / 4)
+        if res.status != 0:
+            status = str(res.message)
+        sel = np.flatnonzero(res.x[:n_c] > 0.5)
+        ub, assign = _pm_upper(
+            cfin, w, sel, None if capacity is None else np.asarray(capacity, float)
+        )
+        lb_round = (
+            float(res.mip_dual_bound)
+            if res.mip_dual_bound is not None
+            else float(res.fun)
+        )
+        lower = max(lower, lb_round)
+        if best is None or ub < best[0]:
+            best = (ub, sel, assign)
+        gap = (best[0] - lower) / max(abs(best[0]), 1e-12)
+        out_of_time = time.perf_counter() - t0 >= time_limit
+        if gap <= gap_target or kk >= n_c or out_of_time:
+            if out_of_time and gap > gap_target:
+                status = "time limit"
+            break
+        k = kk * 2
+    ub, sel, assign = best
+    return SiteSolution(
+        model="pmedian",
+        selected=sel,
+        assignment=assign,
+        objective=ub,
+        bound=min(lower, ub),
+        gap=max(0.0, (ub - lower) / max(abs(ub), 1e-12)),
+        status=status,
+        seconds=time.perf_counter() - t0,
+        info={"k": kk, "rounds": rounds, "n_demand": n_d, "n_candidates": n_c},
+    )
