@@ -42,7 +42,8 @@ EXIT_INPUT_ERROR = 2
 STRATEGIES = ("households", "villages", "industry", "community", "workload")
 """Names accepted by ``--strategy`` and ``--zone NAME=STRATEGY``."""
 
-TILES = ("osm", "tianditu", "gaode", "none")
+TILES = ("osm", "tianditu-vec", "tianditu-img", "gaode", "gaode-img", "none")
+"""Base maps accepted by ``--tiles`` (Tianditu needs ``--tianditu-key``)."""
 
 
 # --------------------------------------------------------------------------- output
@@ -178,13 +179,40 @@ def _inputs_parser() -> argparse.ArgumentParser:
         "--service-points", metavar="PATH", help="existing service points (optional)"
     )
     g.add_argument(
+        "--candidate-sites",
+        metavar="PATH",
+        help="candidate service-point sites (optional)",
+    )
+    g.add_argument(
         "--crs",
         metavar="CRS",
-        help="coordinate system of the input when the files do not say: "
+        help="coordinate system of every input, overriding what the files say: "
         "EPSG:4326, EPSG:4490 (CGCS2000), gcj02, bd09, ...",
     )
     g.add_argument(
+        "--households-crs",
+        metavar="CRS",
+        help="coordinate system of the households only (e.g. gcj02 for "
+        "coordinates from Gaode/AMap or a phone app)",
+    )
+    g.add_argument(
         "--id-col", metavar="COLUMN", help="village id column (default: found by name)"
+    )
+    g.add_argument(
+        "--town-col",
+        metavar="COLUMN",
+        help="township column (default: found by name, else the first 9 digits "
+        "of 12-digit village codes)",
+    )
+    g.add_argument("--lon-col", metavar="COLUMN", help="household longitude column")
+    g.add_argument("--lat-col", metavar="COLUMN", help="household latitude column")
+    g.add_argument(
+        "--tolerance",
+        type=float,
+        default=500.0,
+        metavar="M",
+        help="metres within which a household outside every village goes to the "
+        "nearest one (default: 500)",
     )
     g.add_argument(
         "--sample",
@@ -258,7 +286,8 @@ def _map_parser() -> argparse.ArgumentParser:
         "--tiles",
         choices=TILES,
         default="osm",
-        help="base map (default: osm); gaode shifts the overlay to GCJ-02",
+        help="base map (default: osm; none for a blank base); gaode shifts the "
+        "overlay to GCJ-02, the system of Gaode's tiles",
     )
     g.add_argument("--tianditu-key", metavar="KEY", help="your Tianditu API key")
     g.add_argument(
@@ -451,11 +480,19 @@ def _load_county(args: argparse.Namespace, console: _Console) -> Any:
         "households": args.households,
         "roads": args.roads,
         "service_points": args.service_points,
+        "candidate_sites": args.candidate_sites,
+        "tolerance": args.tolerance,
     }
-    if args.crs:
+    for opt in ("id_col", "town_col", "lon_col", "lat_col"):
+        if getattr(args, opt):
+            kwargs[opt] = getattr(args, opt)
+    if args.households_crs:
+        layers = ("villages", "roads", "service_points", "candidate_sites")
+        crs: Any = dict.fromkeys(layers, args.crs) if args.crs else {}
+        crs["households"] = args.households_crs
+        kwargs["crs"] = crs
+    elif args.crs:
         kwargs["crs"] = args.crs
-    if args.id_col:
-        kwargs["id_col"] = args.id_col
     with console.step("load and validate"):
         return gg.read_county(**kwargs)
 
@@ -624,9 +661,10 @@ def _write_plan(plan: Any, out: Path) -> list[Path]:
 
 def _map_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"lang": args.lang}
-    tiles = None if args.tiles == "none" else args.tiles
-    if tiles != "osm":
-        kwargs["tiles"] = tiles
+    kwargs["tiles"] = {"osm": "OpenStreetMap", "none": None}.get(args.tiles, args.tiles)
+    if args.tiles.startswith("tianditu") and not args.tianditu_key:
+        msg = "--tiles tianditu-* needs your Tianditu key: --tianditu-key KEY."
+        raise _input_error(msg)
     if args.tianditu_key:
         kwargs["tianditu_key"] = args.tianditu_key
     return kwargs
@@ -774,6 +812,7 @@ DEMO_RULES: dict[str, tuple[str, dict[str, Any]]] = {
 def _cmd_demo(args: argparse.Namespace, console: _Console) -> int:
     import gridgeo as gg
 
+    _map_kwargs(args)  # check the map options before any work
     out = _prepare_out(args.out)
     with console.progress(total=6):
         with console.step("load the sample county"):
@@ -805,9 +844,9 @@ def _cmd_demo(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace, console: _Console) -> int:
+    out = _prepare_out(args.out)
     with console.progress(total=1):
         county = _load_county(args, console)
-    out = _prepare_out(args.out)
     report = out / "validation_report.csv"
     county.report.to_file(report)
     console.print(county.summary())
@@ -876,6 +915,7 @@ def _cmd_coverage(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_map(args: argparse.Namespace, console: _Console) -> int:
+    _map_kwargs(args)  # check the map options before any work
     out = _prepare_out(args.out)
     with console.progress(total=3):
         county = _load_county(args, console) if (args.villages or args.sample) else None

@@ -1,0 +1,233 @@
+"""Tests of the ``gridgeo`` command line (gridgeo/cli.py).
+
+The commands run in-process through ``gridgeo.cli.main([...])`` on a small synthetic
+county written to files in a temporary folder; one test runs ``python -m gridgeo``
+in a subprocess. Hostile inputs: no command, a missing required option, a file that
+does not exist, a malformed ``--zone`` rule, an unknown strategy option, ``--out``
+naming a file, an unknown Tianditu key.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+import gridgeo as gg
+from gridgeo import cli
+
+COMMANDS = ["demo", "validate", "partition", "coverage", "map"]
+
+
+# ----------------------------------------------------------------------- helpers
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = cli.main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def county() -> gg.County:
+    return gg.datasets.synthetic_county(seed=1, n_villages=40, n_households=4_000)
+
+
+@pytest.fixture(scope="module")
+def files(county: gg.County, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The synthetic county written as a user would hand it in: GPKG + CSV."""
+    d = tmp_path_factory.mktemp("inputs")
+    villages = county.villages.to_crs(4326)
+    villages.to_file(d / "villages.gpkg")
+    hh = county.households.to_crs(4326)
+    table = pd.DataFrame(
+        {
+            "household_id": hh["household_id"],
+            "village_id": hh["village_id"],
+            "lon": hh.geometry.x.round(7),
+            "lat": hh.geometry.y.round(7),
+        }
+    )
+    table.to_csv(d / "households.csv", index=False)
+    inputs = {
+        "villages": d / "villages.gpkg",
+        "households": d / "households.csv",
+    }
+    if county.service_points is not None:
+        county.service_points.to_crs(4326).to_file(d / "points.gpkg")
+        inputs["service_points"] = d / "points.gpkg"
+    return inputs
+
+
+def input_args(files: dict) -> list[str]:
+    return [
+        "--villages",
+        str(files["villages"]),
+        "--households",
+        str(files["households"]),
+    ]
+
+
+# ----------------------------------------------------------------------- parser
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_of_each_command_shows_an_example(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main([command, "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert f"gridgeo {command}" in out
+    assert "example" in out
+    assert "--out" in out
+
+
+def test_no_command_prints_help_and_fails(capsys):
+    code, out, _ = run([], capsys)
+    assert code == cli.EXIT_INPUT_ERROR
+    for command in COMMANDS:
+        assert command in out
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--version"])
+    assert exc.value.code == 0
+    assert gg.__version__ in capsys.readouterr().out
+
+
+def test_parse_zone_rule():
+    zone, strategy, params = cli._parse_zone("plain=villages:min=6,max=8,n-grids=30")
+    assert (zone, strategy) == ("plain", "villages")
+    assert params == {"min": 6, "max": 8, "n_grids": 30}
+    assert cli._parse_zone("hill=industry") == ("hill", "industry", {})
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("plain", "expected NAME=STRATEGY"),
+        ("plain=", "expected NAME=STRATEGY"),
+        ("plain=villages:min", "is not key=value"),
+        ("plain=districts", "Unknown strategy 'districts'"),
+        ("plain=villages:colour=red", "Accepted: "),
+    ],
+)
+def test_bad_zone_rule_is_a_clean_error(rule, message, capsys, tmp_path):
+    code, _, err = run(
+        ["partition", "--sample", "--zone", rule, "--out", str(tmp_path)], capsys
+    )
+    assert code == cli.EXIT_INPUT_ERROR
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_zone_rules_and_strategy_do_not_mix(capsys, tmp_path):
+    code, _, err = run(
+        ["partition", "--sample", "--zone", "plain=villages", "--strategy", "villages"],
+        capsys,
+    )
+    assert code == cli.EXIT_INPUT_ERROR
+    assert "--zone rules carry their own options" in err
+
+
+def test_partition_call_builds_the_python_call():
+    parser = cli.build_parser()
+    args = parser.parse_args(["partition", "--sample", "--n-grids", "7", "--seed", "3"])
+    assert cli._partition_call(args) == (None, {"seed": 3, "n_grids": 7})
+    args = parser.parse_args(
+        ["partition", "--sample", "--strategy", "villages", "--min", "6", "--max", "8"]
+    )
+    spec, kwargs = cli._partition_call(args)
+    assert spec == gg.ByVillages(min=6, max=8)
+    assert kwargs == {"seed": 0}
+    args = parser.parse_args(
+        [
+            *("partition", "--sample", "--respect", "none"),
+            *("--zone", "plain=villages", "--zone", "hill=households:n_grids=2"),
+        ]
+    )
+    spec, kwargs = cli._partition_call(args)
+    assert spec == {"plain": gg.ByVillages(), "hill": gg.ByHouseholds(n_grids=2)}
+    assert kwargs == {"seed": 0, "respect": None, "zone_column": "zone"}
+
+
+# ----------------------------------------------------------------------- bad input
+
+
+def test_missing_villages_option_is_a_clean_error(capsys, tmp_path):
+    code, out, err = run(["validate", "--out", str(tmp_path)], capsys)
+    assert code == cli.EXIT_INPUT_ERROR
+    assert "--villages is required" in err
+    assert "Traceback" not in err
+    assert out == ""
+
+
+def test_missing_file_is_a_clean_error(capsys, tmp_path):
+    missing = tmp_path / "nowhere.gpkg"
+    code, _, err = run(
+        ["validate", "--villages", str(missing), "--out", str(tmp_path)], capsys
+    )
+    assert code == cli.EXIT_INPUT_ERROR
+    assert err.startswith("gridgeo validate: error:")
+    assert "nowhere.gpkg" in err
+    assert "Traceback" not in err
+
+
+def test_out_naming_a_file_is_a_clean_error(capsys, tmp_path, files):
+    target = tmp_path / "a_file"
+    target.write_text("x")
+    code, _, err = run(["validate", *input_args(files), "--out", str(target)], capsys)
+    assert code == cli.EXIT_INPUT_ERROR
+    assert "is a file" in err
+
+
+def test_tianditu_without_key_is_a_clean_error(capsys, tmp_path):
+    code, _, err = run(
+        [
+            "map",
+            "--plan",
+            str(tmp_path / "p.gpkg"),
+            "--tiles",
+            "tianditu-vec",
+            "--out",
+            str(tmp_path),
+        ],
+        capsys,
+    )
+    assert code == cli.EXIT_INPUT_ERROR
+    assert "--tianditu-key" in err
+
+
+# ----------------------------------------------------------------------- progress
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_terminal():
+    tty, pipe = _Terminal(), io.StringIO()
+    for stream in (tty, pipe):
+        console = cli._Console(out=io.StringIO(), err=stream)
+        with console.progress(total=2):
+            with console.step("first step"):
+                pass
+            with console.step("second step"):
+                pass
+        assert [label for label, _ in console.timings] == ["first step", "second step"]
+    assert "second step" in tty.getvalue()
+    assert pipe.getvalue() == ""
+
+
+def test_warnings_of_a_step_are_reported_not_raised():
+    import warnings
+
+    err = io.StringIO()
+    console = cli._Console(out=io.StringIO(), err=err)
+    with console.step("load"):
+        warnings.warn("3 islands bridged", gg.errors.IslandWarning, stacklevel=1)
+    assert err.getvalue() == "warning: IslandWarning: 3 islands bridged\n"
+    assert console.n_warnings == 1
