@@ -104,7 +104,8 @@ def class_speed(road_class: object) -> float:
     ----------
     road_class
         A key of :data:`ROAD_CLASS_SPEEDS`, a route number such as ``"X203"``
-        (G/S/X/Y/C → 国道/省道/县道/乡道/村道) or a list of OSM values (first known wins).
+        (G/S/X/Y/C → 国道/省道/县道/乡道/村道) or a list of OSM values (first
+        known wins).
 
     Returns
     -------
@@ -268,7 +269,8 @@ class RoadNetwork:
             if len(far):
                 ids = ", ".join(map(str, far[:5]))
                 msg = (
-                    f"{len(far):,} of {len(out):,} {label} are more than {warn_m:,.0f} m "
+                    f"{len(far):,} of {len(out):,} {label} are more than "
+                    f"{warn_m:,.0f} m "
                     f"from the road network (max {out['snap_m'].max():,.0f} m; "
                     f"e.g. {ids}); their snap leg is timed at "
                     f"{self.snap_speed_kmh:g} km/h."
@@ -305,6 +307,7 @@ class RoadNetwork:
                 e["minutes"],
                 e["speed_kmh"],
                 e[ROAD_CLASS],
+                strict=False,
             )
         )
         return g

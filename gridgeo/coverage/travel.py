@@ -229,7 +229,7 @@ class Router:
         weight: Weight = "minutes",
         limit: float | None = None,
     ) -> np.ndarray:
-        """Return the dense ``(n_sources, n_targets)`` cost matrix (inf beyond ``limit``).
+        """Return the dense ``(n_sources, n_targets)`` cost matrix (inf past ``limit``).
 
         Parameters
         ----------
