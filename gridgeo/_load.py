@@ -83,9 +83,9 @@ def load_layers(
             report=report,
             **household_opts,
         )
-        h = assign_households(h, v, tolerance=tolerance, report=report)
         if check_offset:
             _check_offset(h, v, lonlat_bounds)
+        h = assign_households(h, v, tolerance=tolerance, report=report)
         for col in (HOUSEHOLDS, PERSONS):
             if col in v.columns:
                 v = v.rename(columns={col: f"{col}_declared"})
@@ -300,9 +300,13 @@ def assign_households(
     return out
 
 
-def _inside_rate(x: np.ndarray, y: np.ndarray, polys: np.ndarray) -> float:
+def _misfit_rate(
+    x: np.ndarray, y: np.ndarray, polys: np.ndarray, declared: np.ndarray
+) -> float:
+    """Share of points outside every village or inside another than declared."""
     idx, _ = assign_points(x, y, polys)
-    return float((idx >= 0).mean())
+    bad = (idx < 0) | ((declared >= 0) & (idx != declared))
+    return float(bad.mean())
 
 
 def _check_offset(
@@ -311,9 +315,11 @@ def _check_offset(
     """Warn when shifting households by the GCJ-02 offset fits the villages better.
 
     At the county centre the GCJ-02 shift is a vector ``d`` of a few hundred
-    metres, nearly constant over a county. If households moved by ``-d`` (they are
-    GCJ-02, villages WGS84) or ``+d`` (the reverse) fall outside villages less than
-    half as often as as given, the layers are in different systems.
+    metres, nearly constant over a county. A household "misfits" when it lies
+    outside every village or in another village than the one it declares. If
+    households moved by ``-d`` (they are GCJ-02, villages WGS84) or ``+d`` (the
+    reverse) misfit less than half as often as given, the layers are in
+    different systems.
     """
     loc = h[h[LOCATED]]
     if len(loc) < 20:
@@ -329,22 +335,24 @@ def _check_offset(
     bx, by = t.transform(float(glon), float(glat))
     dx, dy = bx - ax, by - ay
     step = max(1, len(loc) // 20_000)
-    sample = loc.geometry.values[::step]
-    x = shapely.get_x(sample)
-    y = shapely.get_y(sample)
+    sample = loc.iloc[::step]
+    x = shapely.get_x(sample.geometry.values)
+    y = shapely.get_y(sample.geometry.values)
+    pos_of = pd.Series(np.arange(len(v)), index=v[VILLAGE_ID].to_numpy())
+    declared = sample[VILLAGE_ID].map(pos_of).fillna(-1).to_numpy(dtype=np.int64)
     polys = v.geometry.values
-    base_out = 1.0 - _inside_rate(x, y, polys)
-    if base_out < 0.01:
+    base = _misfit_rate(x, y, polys, declared)
+    if base < 0.01:
         return
     for sign, what in (
         (-1, "households look GCJ-02 (Amap) while villages are WGS84"),
         (1, "villages look GCJ-02 (Amap) while households are WGS84"),
     ):
-        shifted_out = 1.0 - _inside_rate(x + sign * dx, y + sign * dy, polys)
-        if shifted_out < 0.5 * base_out:
+        shifted = _misfit_rate(x + sign * dx, y + sign * dy, polys, declared)
+        if shifted < 0.5 * base:
             warnings.warn(
-                f"{what}: {base_out:.0%} of households fall outside their villages "
-                f"as given, {shifted_out:.0%} after undoing a {np.hypot(dx, dy):.0f} m "
+                f"{what}: {base:.0%} of households fall outside their villages "
+                f"as given, {shifted:.0%} after undoing a {np.hypot(dx, dy):.0f} m "
                 "GCJ-02 offset. Declare the right system, e.g. "
                 "crs={'households': 'gcj02'}.",
                 CoordinateSystemWarning,
