@@ -61,6 +61,7 @@ class PageReport:
     markers: int = 0
     dot_layers: int = 0
     text: str = ""
+    value: Any = None
     screenshot: Path | None = None
 
 
@@ -74,7 +75,11 @@ def find_chromium() -> str | None:
 
 
 async def _session(
-    ws_url: str, url: str, screenshot: Path | None, timeout: float
+    ws_url: str,
+    url: str,
+    screenshot: Path | None,
+    timeout: float,
+    evaluate: str | None,
 ) -> PageReport:
     import websockets
 
@@ -138,6 +143,11 @@ async def _session(
             returnByValue=True,
         )
         rep.load_ms = float(res["result"]["value"])
+        if evaluate is not None:
+            res = await send(
+                "Runtime.evaluate", expression=evaluate, returnByValue=True
+            )
+            rep.value = res.get("result", {}).get("value")
         await asyncio.sleep(0.3)  # let tiles / dots draw before the screenshot
         res = await send("Runtime.evaluate", expression=_COUNT_JS, returnByValue=True)
         counts = json.loads(res["result"]["value"])
@@ -157,11 +167,14 @@ def open_page(
     screenshot: str | Path | None = None,
     chromium: str | None = None,
     timeout: float = 60.0,
+    evaluate: str | None = None,
 ) -> PageReport:
     """Load ``path`` in a fresh headless Chromium and report errors, timing, counts.
 
     ``load_ms`` is the time from navigation start until two animation frames after
     the load event (the page's scripts have run and the first frame is painted).
+    ``evaluate`` is a JS expression run after loading (result in ``value``), before
+    the counts and the screenshot are taken.
     """
     binary = chromium or find_chromium()
     if binary is None:
@@ -194,7 +207,7 @@ def open_page(
             url = Path(path).resolve().as_uri()
             shot = Path(screenshot) if screenshot is not None else None
             return asyncio.run(
-                _session(page["webSocketDebuggerUrl"], url, shot, timeout)
+                _session(page["webSocketDebuggerUrl"], url, shot, timeout, evaluate)
             )
         finally:
             proc.terminate()

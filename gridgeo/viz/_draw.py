@@ -167,7 +167,7 @@ class Display:
                 "fill": fills,
                 "color": "#666",
                 "weight": 0.3,
-                "fillOpacity": 0.7,
+                "fillOpacity": 0.55,
                 "tip": tips,
             },
             name=name,

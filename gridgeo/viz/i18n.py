@@ -22,7 +22,7 @@ _LABELS: dict[str, dict[str, str]] = {
     "households": {"zh": "户数", "en": "Households"},
     "household_layer": {"zh": "农户分布", "en": "Households"},
     "household_points": {"zh": "农户", "en": "Households"},
-    "hex_tip": {"zh": "户数", "en": "households"},
+    "hh_unit": {"zh": "户", "en": "households"},
     "not_visited": {"zh": "未走访", "en": "Not visited"},
     "visited": {"zh": "已走访", "en": "Visited"},
     "uncovered": {"zh": "未覆盖农户", "en": "Uncovered households"},

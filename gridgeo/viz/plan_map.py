@@ -184,9 +184,9 @@ def _villages(plan: Any) -> gpd.GeoDataFrame:
     if county is not None:
         v = county.villages.copy()
     else:
-        v = plan.units.dissolve(
-            by=VILLAGE_ID, aggfunc={HOUSEHOLDS: "sum"}
-        ).reset_index()
+        agg = {HOUSEHOLDS: "sum"}
+        agg.update({c: "first" for c in (NAME, TOWN_ID) if c in plan.units})
+        v = plan.units.dissolve(by=VILLAGE_ID, aggfunc=agg).reset_index()
     grid_of = plan.units.sort_values(HOUSEHOLDS).groupby(VILLAGE_ID)[GRID_ID].last()
     v[GRID_ID] = v[VILLAGE_ID].map(grid_of)
     return v
@@ -321,7 +321,7 @@ def compose(
         name=tr["grids"],
         style={"fill": fills, "color": "#333", "weight": 1.5, "fillOpacity": 0.6},
         tips=[
-            html.escape(f"{t} · {int(h):,} {tr['households']}")
+            html.escape(f"{t} · {int(h):,} {tr['hh_unit']}")
             for t, h in zip(grid_title, grids[HOUSEHOLDS], strict=True)
         ],
         popups=[
@@ -341,7 +341,7 @@ def compose(
     for name, vh, g in zip(
         v_names, villages[HOUSEHOLDS], villages[GRID_ID], strict=True
     ):
-        v_tips.append(html.escape(f"{name} · {int(vh):,} {tr['households']}"))
+        v_tips.append(html.escape(f"{name} · {int(vh):,} {tr['hh_unit']}"))
         rows = [(tr["village"], name), (tr["households"], int(vh))]
         if pd.notna(g):
             rows += [(tr["grid"], int(g)), *popup_of_grid.get(int(g), [])]
@@ -449,7 +449,7 @@ def compose(
                 hh.geometry,
                 size,
                 name=layer_name,
-                unit=tr["hex_tip"],
+                unit=tr["hh_unit"],
                 flag=flag,
                 flag_label=flag_label,
                 weights=weights,
