@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _viz_plans import make_plan
+from test_viz_helpers import make_plan
 
 import gridgeo as gg
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from _viz_plans import CRS, make_plan
+from test_viz_helpers import CRS, make_plan
 
 import gridgeo as gg
 from gridgeo.errors import ValidationError
