@@ -7,6 +7,7 @@ from the dataclass (no roads variant for the straight-line method).
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import geopandas as gpd
@@ -168,9 +169,7 @@ def test_nearest_agrees_with_networkx(seed):
     # km along the chosen path equals the path's length in networkx
     for i in rng.choice(net.n_nodes, 10):
         path = paths[i]
-        km = sum(
-            g.edges[a, b]["length"] for a, b in zip(path[:-1], path[1:], strict=True)
-        )
+        km = sum(g.edges[a, b]["length"] for a, b in itertools.pairwise(path))
         assert res["km"].iloc[i] == pytest.approx(km / 1000, abs=1e-9)
         assert src[res["source"].iloc[i]] == path[0] or dist[i] == pytest.approx(
             res["minutes"].iloc[i]
