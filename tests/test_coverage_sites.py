@@ -41,7 +41,7 @@ def brute(n_c, p, score, ok=lambda s: True):
 
 @pytest.mark.parametrize("seed", range(5))
 def test_mclp_pmedian_lscp_match_brute_force(seed):
-    cost, w, towns = small_instance(seed)
+    cost, w, _towns = small_instance(seed)
     cover = cost <= 3.0
     r = solve_mclp(cover, w, 3)
     best = brute(8, 3, lambda s: (w * cover[:, s].any(1)).sum())
