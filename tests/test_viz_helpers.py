@@ -1,8 +1,8 @@
 """Small plans on box-grid villages for the viz tests (built in code).
 
-``gridgeo.Plan.from_assignment`` is used when it is available; until the lead's
-Plan lands, an object with the Plan contract's attributes (units, grids,
-households, county, crs) stands in.
+An object with the Plan contract's attributes (units, grids, households, county,
+crs) stands in for a Plan: ``Plan.from_assignment`` without a County has no
+household records, which these tests need (TODO: build a County instead).
 """
 
 from __future__ import annotations
@@ -89,12 +89,6 @@ def make_plan(
     counts = hh.groupby("village_id").size()
     villages["households"] = villages["village_id"].map(counts).fillna(0).astype(int)
     units = villages.assign(unit_id=villages["village_id"])
-    try:  # the real Plan when the lead's plan.py provides it
-        from gridgeo.plan import Plan
-
-        return Plan.from_assignment(units, grid)
-    except (AttributeError, NotImplementedError, TypeError):
-        pass
     units["grid_id"] = grid
     hh["unit_id"] = hh["village_id"]
     hh["grid_id"] = hh["village_id"].map(units.set_index("village_id")["grid_id"])
