@@ -208,16 +208,19 @@ def make_sites(
     order_towns = np.argsort(-town_hh, kind="stable")
     seats = list(terr.town_seat[order_towns][: min(n_service_points, len(order_towns))])
     extra = n_service_points - len(seats)
-    t = 0
-    while extra > 0 and t < 4 * len(order_towns):
-        town = order_towns[t % len(order_towns)]
-        vs = np.flatnonzero(terr.town_of == town)
-        vs = vs[np.argsort(-counts[vs], kind="stable")]
-        vs = [v for v in vs if v not in seats]
-        if vs:
-            seats.append(int(vs[0]))
-            extra -= 1
-        t += 1
+    while extra > 0:  # round robin over townships, most populous first
+        added = 0
+        for town in order_towns:
+            vs = np.flatnonzero(terr.town_of == town)
+            vs = [
+                v for v in vs[np.argsort(-counts[vs], kind="stable")] if v not in seats
+            ]
+            if vs and extra > 0:
+                seats.append(int(vs[0]))
+                extra -= 1
+                added += 1
+        if not added:
+            break
     sp_village = np.array(seats, dtype=np.int64)
     by_size = np.argsort(-counts, kind="stable")
     cand_village = by_size[: min(n_candidates, n_v)]
