@@ -4,8 +4,8 @@ Every reader accepts a path or a (Geo)DataFrame and returns a GeoDataFrame
 **indexed by the 0-based source row** (so report rows and frames line up), in a
 metric CRS (``to_crs``; by default :func:`gridgeo.crs.choose_metric_crs` of the
 layer). Problems are recorded in a :class:`~gridgeo.validate.ValidationReport`
-(pass ``report=`` to collect several layers in one; it is also stored in
-``frame.attrs["report"]``).
+(pass ``report=`` to see it, or to collect several layers in one; it is not
+attached to the frame because pandas deep-copies ``attrs`` on every operation).
 
 Formats: GeoPackage, Shapefile (its ``.cpg`` encoding honoured — GBK included —
 and sniffed from the .dbf when there is none), GeoJSON, FlatGeobuf, GeoParquet,
@@ -109,7 +109,7 @@ def read_villages(
     to_crs
         Output CRS; default :func:`~gridgeo.crs.choose_metric_crs` of the layer.
     report
-        Report to record into (a new one by default; also in ``attrs["report"]``).
+        Report to record into (a throw-away one by default).
     layer
         Layer / sheet of a multi-layer file.
     encoding
@@ -209,7 +209,6 @@ def read_villages(
     out = out.set_geometry(gdf.geometry)
     out = _to_metric(out[keep], to_crs)
     report.set_counts(lname, len(df), len(out))
-    out.attrs["report"] = report
     return out
 
 
@@ -496,7 +495,6 @@ def read_households(
         target = to_crs if to_crs is not None else choose_metric_crs(live)
         gdf = gdf.to_crs(target)
     report.set_counts(lname, n, len(gdf))
-    gdf.attrs["report"] = report
     return gdf
 
 
@@ -622,7 +620,6 @@ def read_roads(
         out = out.explode(index_parts=False)
     out = _to_metric(out, to_crs)
     report.set_counts(lname, n, int(keep.sum()))
-    out.attrs["report"] = report
     return out
 
 
@@ -736,5 +733,4 @@ def read_service_points(
         out[TOWN_ID] = normalise_ids(out.pop(tc))
     out = _to_metric(out[keep], to_crs)
     report.set_counts(layer_name, n, len(out))
-    out.attrs["report"] = report
     return out

@@ -138,8 +138,13 @@ class ValidationReport:
         self.counts[layer] = {"read": int(read), "loaded": int(loaded)}
 
     def to_frame(self) -> pd.DataFrame:
-        """Return the report as a DataFrame with the REPORT_COLUMNS columns."""
-        return pd.DataFrame(self.rows, columns=REPORT_COLUMNS)
+        """Return the report as a DataFrame with the REPORT_COLUMNS columns.
+
+        ``row`` is a nullable integer (``<NA>`` for layer-level rows).
+        """
+        df = pd.DataFrame(self.rows, columns=REPORT_COLUMNS)
+        df["row"] = df["row"].astype("Int64")
+        return df
 
     def rejected(self, layer: str | None = None) -> pd.DataFrame:
         """Rows that were not loaded (optionally of one layer)."""

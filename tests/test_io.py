@@ -95,14 +95,14 @@ def test_read_villages_formats(tmp_path, suffix, driver):
             v.to_parquet(data)
         else:
             v.to_file(data, driver=driver, engine="pyogrio")
-    out = read_villages(data).sort_values("village_id")  # FlatGeobuf reorders
+    rep = ValidationReport()
+    out = read_villages(data, report=rep).sort_values("village_id")  # fgb reorders
     assert out["village_id"].tolist() == v["village_id"].tolist()
     assert out["town_id"].tolist() == [i[:9] for i in v["village_id"]]
     assert out["name"].tolist() == v["name"].tolist()
     assert out["zone"].eq("plain").all()
     assert out.crs.to_epsg() == 4549
     assert np.isclose(out.area.sum() / 1e6, 6 * 4.3, rtol=0.1)  # ~2.2 x 1.96 km each
-    rep = out.attrs["report"]
     assert rep.counts["villages"] == {"read": 6, "loaded": 6}
 
 
@@ -150,11 +150,11 @@ def test_town_column_and_single_town_default():
 
 def test_village_count_columns_and_estimate():
     v = village_frame().assign(户数=[10, "x", -1, 40, None, 60])
-    out = read_villages(v)
+    rep = ValidationReport()
+    out = read_villages(v, report=rep)
     assert out["households"].tolist() == [10, 0, 0, 40, 0, 60]
     assert out["persons"].tolist() == [26, 0, 0, 105, 0, 157]  # x 2.62
-    rep = out.attrs["report"].to_frame()
-    assert (rep["check"] == "bad_count").sum() == 3
+    assert (rep.to_frame()["check"] == "bad_count").sum() == 3
 
 
 def test_missing_file_and_empty_file(tmp_path):
@@ -250,10 +250,10 @@ def test_households_point_file_and_persons(tmp_path):
     )
     path = tmp_path / "hh.gpkg"
     g.astype({"persons": str}).to_file(path, engine="pyogrio")
-    out = read_households(path)
+    rep = ValidationReport()
+    out = read_households(path, report=rep)
     assert out["persons"].tolist()[:4] == [3, 3, 3, 4]
-    rep = out.attrs["report"].to_frame()
-    assert rep["check"].tolist() == ["bad_count", "bad_count"]
+    assert rep.to_frame()["check"].tolist() == ["bad_count", "bad_count"]
 
 
 def test_households_need_coordinates_or_village():
@@ -327,15 +327,17 @@ def test_read_roads():
 
 def test_read_service_points_from_table_and_polygons():
     df = pd.DataFrame({"lng": [X0 + 0.01, X0 + 0.03], "lat": [Y0 + 0.01, Y0 + 0.01]})
-    out = read_service_points(df)
+    rep = ValidationReport()
+    out = read_service_points(df, report=rep)
     assert out["site_id"].tolist() == ["S0001", "S0002"]
-    assert out.attrs["report"].to_frame()["check"].tolist() == ["generated_id"]
+    assert rep.to_frame()["check"].tolist() == ["generated_id"]
     g = gpd.GeoDataFrame(
         {"site_id": [1, 2]},
         geometry=[shapely.box(X0, Y0, X0 + 0.001, Y0 + 0.001), shapely.Point(X0, Y0)],
         crs=4326,
     )
-    out = read_service_points(g)
+    rep = ValidationReport()
+    out = read_service_points(g, report=rep)
     assert out["site_id"].tolist() == ["1", "2"]
     assert set(out.geom_type) == {"Point"}
-    assert out.attrs["report"].to_frame()["check"].tolist() == ["polygon_as_point"]
+    assert rep.to_frame()["check"].tolist() == ["polygon_as_point"]
