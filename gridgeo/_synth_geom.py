@@ -77,7 +77,9 @@ def delaunay_edges(xy: np.ndarray) -> tuple[np.ndarray, Delaunay]:
     tri = dt.simplices
     e = np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]])
     e.sort(axis=1)
-    return np.unique(e, axis=0), dt
+    n = len(xy)
+    key = np.unique(e[:, 0].astype(np.int64) * n + e[:, 1])
+    return np.column_stack([key // n, key % n]), dt
 
 
 def _adjacency(n: int, edges: np.ndarray, weights: np.ndarray) -> sparse.csr_array:

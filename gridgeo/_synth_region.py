@@ -45,6 +45,9 @@ def make_region(
     seeds = _lattice(rng, 1.9 * radius, step)
     rho = outline_rho(rng, roughness=1.3)
     prio = rho(seeds)
+    # Only a ring of spare seeds beyond the outline is needed.
+    near = prio < np.quantile(prio, min(1.0, 2.2 * n_villages / len(prio)))
+    seeds, prio = seeds[near], prio[near]
     tiling = voronoi_tiling(seeds, n_villages, prio, int(np.argmin(prio)))
     xy = tiling.seeds
 
