@@ -16,6 +16,7 @@ the message names the notebook, the cell and the error.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -31,6 +32,7 @@ __all__ = ["main", "run_notebook"]
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_S = 60.0  # each notebook should run in under a minute on the sample county
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _failed_cell(nb: nbformat.NotebookNode) -> tuple[int, str]:
@@ -65,7 +67,7 @@ def run_notebook(path: Path, *, timeout: int, executed_dir: Path | None) -> str 
     except (CellExecutionError, CellTimeoutError) as exc:
         number, source = _failed_cell(nb)
         first = source.strip().splitlines()[0] if source.strip() else "?"
-        detail = str(exc).strip().splitlines()
+        detail = ANSI.sub("", str(exc)).strip().splitlines()
         tail = "\n    ".join(detail[-12:])
         error = f"{path}: code cell {number} ({first!r}) failed:\n    {tail}"
     if executed_dir is not None:
