@@ -16,8 +16,8 @@ import numpy as np
 
 import gridgeo as gg
 from gridgeo.coverage import solve_lscp, solve_mclp, solve_pmedian
-from gridgeo.coverage.sites import aggregate_demand
 from gridgeo.coverage._common import demand_points
+from gridgeo.coverage.sites import aggregate_demand
 from gridgeo.coverage.travel import Router
 from gridgeo.network import build_network
 
