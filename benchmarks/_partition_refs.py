@@ -147,13 +147,15 @@ def run_gerrychain(p: Problem) -> tuple[np.ndarray, str]:
             labels = np.empty(p.graph.n, dtype=np.int64)
             for node, part in flips.items():
                 labels[graph.original_nx_node_id_for_internal_node_id(node)] = part
-            return labels, f"epsilon={eps:g}" + (
-                f" after {errors[0]}" if errors else ""
-            )
+            note = f"epsilon={eps:g}"
+            if errors:
+                tried = ", ".join(f"{e:g}" for e, _ in errors)
+                note += f" (failed at {tried}: {errors[0][1]})"
+            return labels, note
         except Exception as exc:
-            errors.append(f"{type(exc).__name__} at epsilon={eps:g}: {exc}"[:120])
+            errors.append((eps, f"{type(exc).__name__}: {exc}"[:100]))
             eps *= 2
-    msg = "; ".join(errors)
+    msg = "; ".join(f"epsilon={e:g}: {m}" for e, m in errors[:1] + errors[-1:])
     raise RuntimeError(msg)
 
 

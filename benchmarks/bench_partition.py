@@ -254,7 +254,10 @@ def _gg_count(n: int, tol: float, *, respect: object = "default") -> Callable:
 
 def _gg_bounds(lo: int, hi: int) -> Callable:
     def call(ds: Dataset) -> object:
-        return gg.partition(ds.source, gg.ByHouseholds(min=lo, max=hi), seed=0)
+        kw: dict[str, object] = {"seed": 0}
+        if isinstance(ds.source, gpd.GeoDataFrame):
+            kw["weight"] = ds.weight
+        return gg.partition(ds.source, gg.ByHouseholds(min=lo, max=hi), **kw)
 
     return call
 
