@@ -185,16 +185,24 @@ def normalise_ids(values: pd.Series) -> pd.Series:
     """Return ids as strings (``None`` when missing); floats lose their ``.0``."""
     s = pd.Series(values, copy=False)
     if pd.api.types.is_float_dtype(s):
-        out = s.map(
-            lambda v: None if pd.isna(v) else f"{v:.0f}" if v == int(v) else repr(v)
-        )
-        return out.astype(object)
+        vals = s.to_numpy(dtype=float)
+        na = ~np.isfinite(vals)
+        whole = ~na & (vals == np.round(vals))
+        arr = np.full(len(vals), None, dtype=object)
+        arr[whole] = np.round(vals[whole]).astype(np.int64).astype(str)
+        arr[~na & ~whole] = [repr(float(v)) for v in vals[~na & ~whole]]
+        return pd.Series(arr, index=s.index, dtype=object)
     if pd.api.types.is_integer_dtype(s) or pd.api.types.is_bool_dtype(s):
         return s.astype(str).astype(object)
-    out = s.astype(object).where(s.notna(), None)
-    out = out.map(lambda v: None if v is None else str(v).strip())
-    out = out.where(~out.isin(["", "nan", "NaN", "None", "<NA>"]), None)
-    return out.str.replace(r"^(\d+)\.0+$", r"\1", regex=True).astype(object)
+    na = s.isna().to_numpy().copy()
+    text = s.astype(object).where(~na, "").astype(str).str.strip()
+    na |= text.isin(["", "nan", "NaN", "None", "<NA>"]).to_numpy()
+    dotzero = text.str.endswith(".0") | text.str.endswith(".00")
+    if dotzero.any():
+        text = text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    out = text.astype(object)
+    out[na] = None
+    return out
 
 
 def read_table(
