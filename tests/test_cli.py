@@ -10,7 +10,10 @@ naming a file, an unknown Tianditu key.
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -231,3 +234,138 @@ def test_warnings_of_a_step_are_reported_not_raised():
         warnings.warn("3 islands bridged", gg.errors.IslandWarning, stacklevel=1)
     assert err.getvalue() == "warning: IslandWarning: 3 islands bridged\n"
     assert console.n_warnings == 1
+
+
+# ----------------------------------------------------------------------- commands
+
+
+def test_validate_writes_the_report(capsys, tmp_path, files, county):
+    args = ["validate", *input_args(files), "--out", str(tmp_path)]
+    code, out, err = run(args, capsys)
+    assert code == 0, err
+    assert f"villages       {len(county.villages):>10,}" in out
+    report = pd.read_csv(tmp_path / "validation_report.csv", encoding="utf-8-sig")
+    assert list(report.columns)[:3] == ["layer", "row", "id"]
+    assert "validation_report.csv" in out
+
+
+@pytest.fixture(scope="module")
+def planned(files, tmp_path_factory):
+    """``gridgeo partition`` run once on the input files: its output folder."""
+    out = tmp_path_factory.mktemp("plan")
+    args = [
+        *("partition", *input_args(files), "--n-grids", "4", "--respect", "none"),
+        *("--seed", "0", "--out", str(out), "--quiet"),
+    ]
+    assert cli.main(args) == 0
+    return out
+
+
+def test_partition_writes_plan_tables_with_codes_as_text(planned, county):
+    ids = set(county.villages["village_id"])
+    plan = gg.read_plan(planned / "plan.gpkg")
+    assert plan.n_grids == 4
+    raw = (planned / "plan_villages.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel shows Chinese
+    table = pd.read_csv(planned / "plan_villages.csv", dtype=str, encoding="utf-8-sig")
+    assert set(table["village_id"]) == ids
+    assert table["village_id"].str.fullmatch(r"\d{12}").all()
+    assert table["village_id"].is_unique
+    assert table["name"].notna().all()
+    assert sorted(table["grid_id"].astype(int).unique()) == [0, 1, 2, 3]
+    village_grid = table.set_index("village_id")["grid_id"].astype(int)
+    assert (village_grid == plan.village_grid.loc[village_grid.index]).all()
+    sheet = openpyxl.load_workbook(planned / "plan_villages.xlsx").active
+    header = [c.value for c in sheet[1]]
+    column = [row[header.index("village_id")] for row in sheet.iter_rows(min_row=2)]
+    assert {c.data_type for c in column} == {"s"}  # text cells: Excel keeps digits
+    assert {c.value for c in column} == ids
+    grids = pd.read_csv(planned / "grids.csv", encoding="utf-8-sig")
+    assert len(grids) == 4
+    assert grids["households"].sum() == county.n_households
+
+
+def test_partition_prints_a_summary(capsys, tmp_path, files):
+    args = [
+        *("partition", *input_args(files), "--strategy", "households"),
+        *("--n-grids", "3", "--respect", "none", "--out", str(tmp_path)),
+    ]
+    code, out, err = run(args, capsys)
+    assert code == 0, err
+    assert "Plan: 3 grids" in out
+    assert "plan.gpkg" in out
+    assert "Done in" in out
+    assert len(out.splitlines()) < 30  # one screen
+
+
+def test_map_from_a_saved_plan(capsys, tmp_path, planned, files):
+    args = [
+        *("map", *input_args(files), "--plan", str(planned / "plan.gpkg")),
+        *("--lang", "en", "--tiles", "none", "--out", str(tmp_path)),
+    ]
+    code, out, err = run(args, capsys)
+    assert code == 0, err
+    html = (tmp_path / "map.html").read_text("utf-8")
+    assert '<script src="http' not in html  # offline: scripts inlined
+    assert "map.html" in out
+
+
+def test_map_of_a_plan_that_does_not_match_the_files(capsys, tmp_path, planned):
+    other = gg.datasets.synthetic_county(seed=2, n_villages=30, n_households=2_000)
+    d = tmp_path / "other"
+    d.mkdir()
+    other.villages.to_file(d / "villages.gpkg")
+    other.households.to_file(d / "households.gpkg")
+    args = [
+        *("map", "--villages", str(d / "villages.gpkg")),
+        *("--households", str(d / "households.gpkg")),
+        *("--plan", str(planned / "plan.gpkg"), "--out", str(tmp_path)),
+    ]
+    code, _, err = run(args, capsys)
+    assert code == cli.EXIT_INPUT_ERROR
+    assert "does not match the input files" in err
+
+
+def test_coverage_with_a_plan(capsys, tmp_path, planned, files):
+    args = [
+        *("coverage", *input_args(files)),
+        *("--service-points", str(files["service_points"])),
+        *("--plan", str(planned / "plan.gpkg"), "--max-km", "5"),
+        *("--out", str(tmp_path)),
+    ]
+    code, out, err = run(args, capsys)
+    assert code == 0, err
+    by_grid = pd.read_csv(tmp_path / "coverage_by_grid.csv", encoding="utf-8-sig")
+    assert sorted(by_grid["grid_id"]) == [0, 1, 2, 3]
+    assert by_grid["share"].between(0, 1).all()
+    staff = pd.read_csv(tmp_path / "staffing.csv", encoding="utf-8-sig")
+    assert len(staff) == 4
+    assert "Coverage:" in out
+    assert "Staffing:" in out
+
+
+def test_coverage_without_service_points_is_a_clean_error(capsys, tmp_path, files):
+    code, _, err = run(["coverage", *input_args(files), "--out", str(tmp_path)], capsys)
+    assert code == cli.EXIT_INPUT_ERROR
+    assert "--service-points" in err
+
+
+def test_python_dash_m_gridgeo_runs_in_a_subprocess(tmp_path, files):
+    command = [sys.executable, "-m", "gridgeo", "validate"]
+    ok = subprocess.run(
+        [*command, *input_args(files), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "Validation report" in ok.stdout
+    bad = subprocess.run(
+        [*command, "--villages", str(tmp_path / "nowhere.gpkg")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == cli.EXIT_INPUT_ERROR
+    assert "nowhere.gpkg" in bad.stderr
+    assert "Traceback" not in bad.stderr
