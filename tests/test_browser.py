@@ -1,7 +1,9 @@
 """Saved maps in a real headless Chromium: no JS error, polygons drawn, names inert.
 
-Skipped only when no Chromium binary is installed (``.ci/run`` installs Debian's).
-Screenshots are kept under pytest's tmp_path (printed with ``-s``).
+Every map is drawn from a real :class:`gridgeo.Plan` (``test_viz_helpers``). Skipped
+only when no Chromium binary is installed (``.ci/run`` installs Debian's).
+Screenshots are kept under pytest's tmp_path (printed with ``-s``; keep them with
+``--basetemp=DIR``).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_viz_helpers import make_plan
+from test_viz_helpers import EVIL, box_plan, synthetic_county, synthetic_plan
 
 import gridgeo as gg
 
@@ -21,7 +23,6 @@ pytestmark = [
     pytest.mark.skipif(find_chromium() is None, reason="no Chromium installed"),
 ]
 
-EVIL = "<script>alert(1)</script>"
 # open the popup of the village whose name is EVIL, return what the page shows
 OPEN_EVIL_POPUP = """(() => {
   const m = Object.keys(window).filter(k => k.startsWith('map_'))
@@ -34,10 +35,21 @@ OPEN_EVIL_POPUP = """(() => {
   return el ? el.innerText : '';
 })()"""
 
+# circle markers (service points) and the legend's text
+COUNT_CIRCLES = """(() => {
+  const m = Object.keys(window).filter(k => k.startsWith('map_'))
+    .map(k => window[k])[0];
+  let n = 0;
+  for (const l of Object.values(m._layers)) if (l instanceof L.CircleMarker) n++;
+  const legend = document.querySelector('.gg-legend');
+  return JSON.stringify({circles: n, legend: legend ? legend.innerText : ''});
+})()"""
+
 
 def test_plan_map_in_chromium(tmp_path):
-    names = [EVIL] + [f"村{i}" for i in range(47)]
-    plan = make_plan(6, 8, per_village=60, names=names)
+    names = (EVIL, *(f"村{i}" for i in range(47)))
+    plan = box_plan(12, per_village=60, names=names)
+    assert type(plan) is gg.Plan
     path = gg.save_map(gg.plan_map(plan, tiles=None, lang="zh"), tmp_path / "p.html")
     shot = tmp_path / "plan.png"
     rep = open_page(path, screenshot=shot, evaluate=OPEN_EVIL_POPUP)
@@ -55,7 +67,7 @@ def test_plan_map_in_chromium(tmp_path):
 
 
 def test_household_status_points_in_chromium(tmp_path):
-    plan = make_plan(4, 4, per_village=200)
+    plan = box_plan(4, nrows=4, ncols=4, per_village=200)
     visited = pd.Series(
         np.arange(len(plan.households)) % 4 != 0, index=plan.households["household_id"]
     )
@@ -72,3 +84,29 @@ def test_household_status_points_in_chromium(tmp_path):
     assert rep.errors == []
     assert rep.dot_layers == 1
     assert "Not visited" in rep.text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_coverage_map_in_chromium(tmp_path, lang):
+    import json
+
+    plan = synthetic_plan()
+    cov = gg.service_coverage(synthetic_county(), max_km=3)
+    m = gg.coverage_map(plan, cov, tiles=None, lang=lang)
+    path = gg.save_map(m, tmp_path / f"coverage_{lang}.html")
+    shot = tmp_path / f"coverage_{lang}.png"
+    rep = open_page(path, screenshot=shot, evaluate=COUNT_CIRCLES)
+    print("screenshot:", shot)
+    assert rep.errors == []
+    got = json.loads(rep.value)
+    assert got["circles"] == len(plan.county.service_points)
+    n_fixed = plan.n_grids + len(plan.county.villages) + len(plan.county.towns)
+    assert rep.polygons > n_fixed + len(cov.service_areas)  # + hexagons
+    assert rep.markers == plan.n_grids
+    words = (
+        ("Coverage", "Share uncovered", "Service points")
+        if lang == "en"
+        else ("覆盖率", "未覆盖比例", "服务点")
+    )
+    for word in words:
+        assert word in got["legend"]

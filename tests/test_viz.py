@@ -1,12 +1,15 @@
 """Tests of gridgeo.viz: maps, colouring, offline pages, privacy, escaping.
 
-Hostile inputs: a village named ``<script>alert(1)</script>``; a household table
-full of names, phone numbers, ID-card numbers and account numbers; an unknown
-language / household mode / column; a Tianditu base map without a key.
+Every map is drawn from a real :class:`gridgeo.Plan` made by :func:`gridgeo.partition`
+on a real County (see ``test_viz_helpers``). Hostile inputs: a village named
+``<script>alert(1)</script>``; a household table full of names, phone numbers,
+ID-card numbers and account numbers; an unknown language / household mode / column;
+a Tianditu base map without a key.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -16,7 +19,18 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from test_viz_helpers import CRS, make_plan
+from test_viz_helpers import (
+    CRS,
+    EVIL,
+    SECRETS,
+    box_plan,
+    box_sites,
+    decode_coords,
+    n_geometries,
+    page_layers,
+    synthetic_county,
+    synthetic_plan,
+)
 
 import gridgeo as gg
 from gridgeo.errors import ValidationError
@@ -31,7 +45,15 @@ EXTERNAL = re.compile(
 
 @pytest.fixture(scope="module")
 def plan():
-    return make_plan()
+    """48 box villages, 4 townships, 1,920 households, partitioned into 12 grids."""
+    return box_plan(12)
+
+
+def test_fixture_is_a_real_plan(plan):
+    assert type(plan) is gg.Plan
+    assert plan.n_grids == 12
+    assert len(plan.households) == 48 * 40
+    assert plan.grids["households"].sum() == 48 * 40
 
 
 def _html(m: folium.Map, tmp_path, name="m.html", **kw) -> str:
@@ -61,14 +83,28 @@ def test_max_zoom_set_without_tiles(plan):
     assert "tile.openstreetmap" not in page
 
 
-def test_neighbouring_grids_differ_in_colour(plan):
-    colours = colour_grids(plan.grids.geometry)
+def test_neighbouring_grids_differ_in_colour(plan, tmp_path):
     graph = grid_adjacency(plan.grids.geometry)
-    assert graph.number_of_edges() > 0
+    assert graph.number_of_edges() >= plan.n_grids - 1  # the county is connected
+    colours = colour_grids(plan.grids.geometry)
     for u, v in graph.edges:
         assert colours[u] != colours[v]
-    # 3 x 4 block of grids: rook+queen neighbours need exactly 4 colours
-    assert len(set(colours)) == 4
+    # ... and so do the fills the page draws (first layer: the grids)
+    kind, data, options = page_layers(_html(gg.plan_map(plan, tiles=None), tmp_path))[0]
+    assert kind == "polygons"
+    assert n_geometries(data) == plan.n_grids
+    for u, v in graph.edges:
+        assert options["fill"][u] != options["fill"][v]
+    assert options["labels"]["text"] == [str(g) for g in plan.grids["grid_id"]]
+
+
+def test_four_boxes_meeting_at_a_corner_need_four_colours():
+    boxes = gpd.GeoSeries(
+        [shapely.box(x, y, x + 1000, y + 1000) for x in (0, 1000) for y in (0, 1000)],
+        crs=CRS,
+    )
+    assert grid_adjacency(boxes).number_of_edges() == 6
+    assert sorted(colour_grids(boxes)) == [0, 1, 2, 3]
 
 
 def test_choropleth_classes(plan, tmp_path):
@@ -79,12 +115,18 @@ def test_choropleth_classes(plan, tmp_path):
     )
     page = _html(gg.plan_map(plan, column=score, k=4, tiles=None), tmp_path)
     assert "KPI score" in page
+    fills = page_layers(page)[0][2]["fill"]
     colours, rows = classify(score, scheme="quantiles", k=4)
     assert len(rows) == 4
     assert len(set(colours)) == 4
+    assert fills == colours  # grid i gets the class colour of its score
     for colour, label in rows:
         assert colour in page
         assert label in page
+    # a column of plan.grids works the same way
+    page = _html(gg.plan_map(plan, column="area_km2", k=3, tiles=None), tmp_path)
+    fills = page_layers(page)[0][2]["fill"]
+    assert fills == classify(plan.grids["area_km2"], k=3)[0]
     with pytest.raises(ValidationError, match="not a grid column"):
         gg.plan_map(plan, column="nope", tiles=None)
 
@@ -110,21 +152,18 @@ def test_offline_any_folium_map(tmp_path):
         gg.save_map(m2, tmp_path / "x.html")
 
 
-SECRETS = {
-    "owner_name": lambda n: [f"张三{i}号" for i in range(n)],
-    "phone": lambda n: [f"1391234{i:04d}" for i in range(n)],
-    "id_card": lambda n: [f"11010519491231{i:04d}" for i in range(n)],
-    "account": lambda n: [f"6228480402{i:09d}" for i in range(n)],
-}
+def _assert_private(page: str, hh: gpd.GeoDataFrame, cols: list[str]) -> None:
+    for col in cols:
+        for value in hh[col].astype(str):
+            assert value not in page, (col, value)
 
 
 def test_privacy_by_default(tmp_path):
-    plan = make_plan(4, 4, per_village=20, extra=SECRETS)
+    plan = box_plan(4, nrows=4, ncols=4, per_village=20, secrets=True)
     hh = plan.households
+    assert set(SECRETS) <= set(hh.columns)  # read_county kept the personal fields
     page = _html(gg.plan_map(plan, tiles=None), tmp_path)
-    for col in [*SECRETS, "household_id"]:
-        for value in hh[col].astype(str):
-            assert value not in page, (col, value)
+    _assert_private(page, hh, [*SECRETS, "household_id"])
     # no exact coordinates either: no per-household layer, fewer hexagons than homes
     assert "gridgeo.dots(" not in page
     ll = hh.to_crs(4326).geometry
@@ -133,8 +172,23 @@ def test_privacy_by_default(tmp_path):
         assert f"{y:.5f}" not in page
 
 
+def test_privacy_on_the_synthetic_county(tmp_path):
+    plan = synthetic_plan()
+    hh = plan.households
+    personal = ["household_id", "head_name", "phone", "id_card"]
+    assert set(personal) <= set(hh.columns)
+    cov = gg.service_coverage(synthetic_county(), max_km=3)
+    for m in (gg.plan_map(plan), gg.coverage_map(plan, cov)):
+        page = _html(m, tmp_path)
+        _assert_private(page, hh, personal)
+        assert "gridgeo.dots(" not in page
+        # hexagons: at most one value per hexagon, never one per household
+        hexes = page_layers(page)[-1]
+        assert n_geometries(hexes[1]) < len(hh) / 5
+
+
 def test_household_fields_opt_in(tmp_path):
-    plan = make_plan(3, 3, per_village=10, extra=SECRETS)
+    plan = box_plan(4, nrows=3, ncols=3, per_village=10, secrets=True)
     m = gg.plan_map(
         plan,
         tiles=None,
@@ -160,13 +214,11 @@ def test_household_fields_opt_in(tmp_path):
         )
 
 
-EVIL = "<script>alert(1)</script>"
-
-
 def test_names_are_escaped(tmp_path):
     names = [EVIL, "</script><img src=x onerror=alert(2)>", 'O\'Neil & "Sons"']
     names += [f"v{i}" for i in range(6)]
-    plan = make_plan(3, 3, per_village=5, names=names)
+    plan = box_plan(4, nrows=3, ncols=3, per_village=5, names=tuple(names))
+    assert EVIL in plan.county.villages["name"].tolist()
     page = _html(gg.plan_map(plan, tiles=None), tmp_path)
     assert EVIL not in page
     assert "<img src=x" not in page
@@ -253,14 +305,11 @@ def test_visited_status_hexbins_and_points(plan, tmp_path):
 
 
 def test_coverage_map_from_plain_frames(plan, tmp_path):
-    sites = gpd.GeoDataFrame(
-        {"site_id": ["S1", "S2"], "name": ["东站", EVIL]},
-        geometry=shapely.points([[502000, 4302000], [510000, 4308000]]),
-        crs=CRS,
-    )
+    sites = box_sites(((2000, 2000), (10000, 8000)), ("东站", EVIL))
     areas = sites.assign(geometry=sites.buffer(2500))
     hh = plan.households
-    far = sites.geometry.union_all().distance(hh.geometry) > 2500
+    far = sites.to_crs(plan.crs).geometry.union_all().distance(hh.geometry) > 2500
+    assert 0 < far.sum() < len(hh)
     m = gg.coverage_map(
         plan,
         service_points=sites.to_crs(4326),
@@ -281,3 +330,111 @@ def test_coverage_map_from_plain_frames(plan, tmp_path):
     assert EVIL not in page
     with pytest.raises(ValidationError, match="coverage="):
         gg.coverage_map(plan, tiles=None)
+
+
+@pytest.fixture(scope="module")
+def coverage():
+    """Straight-line coverage within 3 km on the synthetic county (no plan)."""
+    return gg.service_coverage(synthetic_county(), max_km=3)
+
+
+def _share_by_hand(plan: gg.Plan, cov) -> pd.Series:
+    hh = cov.households
+    grid = hh["household_id"].map(plan.household_grid).to_numpy()
+    w = hh["weight"].to_numpy(float)
+    covered = pd.Series(w * hh["covered"].to_numpy(bool)).groupby(grid).sum()
+    return (covered / pd.Series(w).groupby(grid).sum()).reindex(plan.grids["grid_id"])
+
+
+def _hex_tips(tips: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(households, share uncovered) per hexagon, from "12 户 · 未覆盖 50%" tips."""
+    parsed = [re.match(r"([\d,]+) .* (\d+)%$", t) for t in tips]
+    assert all(parsed)
+    total = np.array([float(p.group(1).replace(",", "")) for p in parsed])
+    return total, np.array([float(p.group(2)) / 100 for p in parsed])
+
+
+def test_coverage_map_with_a_coverage_result(coverage, tmp_path):
+    plan = synthetic_plan()
+    county = plan.county
+    assert 0.2 < coverage.share < 0.95  # a map with something to show
+    page = _html(gg.coverage_map(plan, coverage, tiles=None, lang="en"), tmp_path)
+    layers = page_layers(page)
+    # grids, villages, townships, service areas, service points, hexagons
+    assert [k for k, _, _ in layers] == ["polygons"] * 4 + ["markers", "polygons"]
+    grids, areas, points, hexes = layers[0], layers[3], layers[4], layers[5]
+
+    # choropleth of the covered share, classed like the legend says
+    share = _share_by_hand(plan, coverage)
+    fills, rows = classify(share, scheme="equalinterval", k=5, fmt="{:.0%}")
+    assert grids[2]["fill"] == fills
+    assert len(set(fills)) > 2
+    for colour, label in rows:
+        assert colour in page
+        assert label in page
+    for g, s in enumerate(share):  # each grid's popup shows its share
+        assert f"<td>Coverage</td><td>{s:.0%}</td>" in grids[2]["popup"][g]
+
+    # service areas and points
+    assert n_geometries(areas[1]) == len(coverage.service_areas)
+    sp = county.service_points.to_crs(4326)
+    np.testing.assert_allclose(
+        decode_coords(points[1]),
+        np.column_stack([sp.geometry.x, sp.geometry.y]),
+        atol=2e-5,
+    )
+    assert points[2]["tip"][0] == html.escape(f"Service point {sp['name'].iloc[0]}")
+
+    # uncovered households: hexagons of the share uncovered, adding up
+    total, uncovered = _hex_tips(hexes[2]["tip"])
+    assert total.sum() == len(coverage.households)
+    n_uncovered = len(coverage.uncovered)
+    assert abs((total * uncovered).sum() - n_uncovered) <= 0.005 * total.sum() + 1
+    assert "Share uncovered" in page
+    assert "Uncovered households" in page
+
+
+def test_coverage_map_same_from_county_plan_or_frames(coverage, tmp_path):
+    plan = synthetic_plan()
+    by_plan = gg.service_coverage(plan, max_km=3)
+    assert by_plan.by_grid is not None
+    pages = [
+        _html(gg.coverage_map(plan, cov, tiles=None), tmp_path, f"{i}.html")
+        for i, cov in enumerate((coverage, by_plan))
+    ]
+    pages.append(
+        _html(
+            gg.coverage_map(
+                plan,
+                service_areas=coverage.service_areas,
+                uncovered=coverage.uncovered,
+                tiles=None,
+            ),
+            tmp_path,
+            "frames.html",
+        )
+    )
+    layers = [page_layers(p) for p in pages]
+    for other in layers[1:]:
+        assert other[0][2]["fill"] == layers[0][0][2]["fill"]  # grid shares
+        assert other[-1][2]["tip"] == layers[0][-1][2]["tip"]  # hexagons
+
+
+def test_coverage_map_uncovered_points_opt_in(coverage, tmp_path):
+    plan = synthetic_plan()
+    m = gg.coverage_map(
+        plan,
+        coverage,
+        tiles=None,
+        households="points",
+        exact_households=True,
+        household_fields=["village_id"],
+    )
+    page = _html(m, tmp_path)
+    kind, data, options = page_layers(page)[-1]
+    assert kind == "dots"
+    assert len(decode_coords(data)) == len(coverage.households)
+    assert len(options["cls"]) == len(coverage.households)
+    assert options["cls"].count("1") == len(coverage.uncovered)
+    assert options["popup"]["fields"] == ["village_id"]
+    assert "head_name" not in page
