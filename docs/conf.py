@@ -92,16 +92,22 @@ def _write_cli_help() -> None:
 
 
 def _copy_benchmarks() -> None:
-    """Copy ``benchmarks/README.md`` for the benchmarks page (a note if missing)."""
-    src = ROOT / "benchmarks" / "README.md"
-    text = (
-        src.read_text("utf-8")
-        if src.exists()
-        else "No benchmark results have been committed yet.\n"
+    """Gather ``benchmarks/README.md`` and the other ``benchmarks/*.md`` results.
+
+    Relative links (to scripts or sibling files that are not documentation pages)
+    are turned into their text, so that the include does not break the build.
+    """
+    bench = ROOT / "benchmarks"
+    readme = bench / "README.md"
+    files = ([readme] if readme.exists() else []) + sorted(
+        p for p in bench.glob("*.md") if p.name != "README.md"
     )
+    local_link = re.compile(r"\[([^\]]+)\]\((?!https?:|#|mailto:)[^)]*\)")
+    parts = [local_link.sub(r"\1", p.read_text("utf-8")).strip() for p in files]
+    text = "\n\n".join(parts) if parts else "No benchmark results yet."
     path = DOCS / "_generated" / "benchmarks_readme.md"
-    if not path.exists() or path.read_text("utf-8") != text:
-        path.write_text(text, "utf-8")
+    if not path.exists() or path.read_text("utf-8") != text + "\n":
+        path.write_text(text + "\n", "utf-8")
 
 
 _copy_notebooks()

@@ -401,9 +401,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version_string() -> str:
-    import gridgeo
+    from importlib.metadata import PackageNotFoundError, version
 
-    return f"gridgeo {gridgeo.__version__}"
+    try:
+        return f"gridgeo {version('gridgeo')}"
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "gridgeo (not installed)"
 
 
 # --------------------------------------------------------------------------- main

@@ -350,22 +350,18 @@ def test_coverage_without_service_points_is_a_clean_error(capsys, tmp_path, file
     assert "--service-points" in err
 
 
-def test_python_dash_m_gridgeo_runs_in_a_subprocess(tmp_path, files):
-    command = [sys.executable, "-m", "gridgeo", "validate"]
-    ok = subprocess.run(
-        [*command, *input_args(files), "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert ok.returncode == 0, ok.stderr
-    assert "Validation report" in ok.stdout
+def test_python_dash_m_gridgeo_runs_in_a_subprocess(tmp_path):
+    """The real process: exit code 2 and one line on stderr, no traceback."""
+    missing = tmp_path / "nowhere.gpkg"
     bad = subprocess.run(
-        [*command, "--villages", str(tmp_path / "nowhere.gpkg")],
+        [sys.executable, "-m", "gridgeo", "validate", "--villages", str(missing)],
         capture_output=True,
         text=True,
         check=False,
+        cwd=tmp_path,
     )
     assert bad.returncode == cli.EXIT_INPUT_ERROR
+    assert bad.stdout == ""
+    assert bad.stderr.startswith("gridgeo validate: error: ")
     assert "nowhere.gpkg" in bad.stderr
     assert "Traceback" not in bad.stderr
