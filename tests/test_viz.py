@@ -34,7 +34,7 @@ from test_viz_helpers import (
 
 import gridgeo as gg
 from gridgeo.errors import ValidationError
-from gridgeo.viz.colouring import classify, colour_grids, grid_adjacency
+from gridgeo.viz.colouring import GREENS, classify, colour_grids, grid_adjacency
 from gridgeo.viz.privacy import hexbin
 
 EXTERNAL = re.compile(
@@ -284,6 +284,32 @@ def test_hexbin_counts_and_containment():
     assert np.array_equal(np.bincount(hit, minlength=len(hexes)), counts)
 
 
+def test_hex_cells_dense_and_sparse_keys_agree():
+    from gridgeo.viz.privacy import hex_cells
+
+    rng = np.random.default_rng(2)
+    x, y = rng.uniform(0, 3000, 500), rng.uniform(0, 3000, 500)
+    cells, inverse = hex_cells(x, y, 200.0)
+    # two far-away points make the key range sparse: the np.unique path
+    xs, ys = np.append(x, [1e9, -1e9]), np.append(y, [1e9, -1e9])
+    cells_s, inverse_s = hex_cells(xs, ys, 200.0)
+    assert np.array_equal(cells_s[inverse_s][:500], cells[inverse])
+    assert len(cells_s) == len(cells) + 2
+    # each point lies in its cell's hexagon
+    from gridgeo.viz.privacy import hex_polygons
+
+    hexes = hex_polygons(cells[inverse], 200.0)
+    assert shapely.covers(hexes, shapely.points(x, y)).all()
+
+
+def test_small_county_hexagons_hold_many_households(plan, tmp_path):
+    page = _html(gg.plan_map(plan, tiles=None, lang="en"), tmp_path)
+    tips = page_layers(page)[-1][2]["tip"]
+    counts = np.array([float(t.split(" ")[0].replace(",", "")) for t in tips])
+    assert counts.sum() == len(plan.households)
+    assert counts.mean() >= 10  # no hexagon per home
+
+
 def test_visited_status_hexbins_and_points(plan, tmp_path):
     visited = pd.Series(
         np.arange(len(plan.households)) % 3 != 0, index=plan.households["household_id"]
@@ -366,7 +392,9 @@ def test_coverage_map_with_a_coverage_result(coverage, tmp_path):
 
     # choropleth of the covered share, classed like the legend says
     share = _share_by_hand(plan, coverage)
-    fills, rows = classify(share, scheme="equalinterval", k=5, fmt="{:.0%}")
+    fills, rows = classify(
+        share, scheme="equalinterval", k=5, fmt="{:.0%}", palette=GREENS
+    )
     assert grids[2]["fill"] == fills
     assert len(set(fills)) > 2
     for colour, label in rows:

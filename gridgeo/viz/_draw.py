@@ -16,7 +16,7 @@ import shapely
 
 from gridgeo.viz._layers import DataLayer, encode_points, encode_polygons
 from gridgeo.viz.basemaps import Shift
-from gridgeo.viz.privacy import hexbin
+from gridgeo.viz.privacy import hex_cells, hex_polygons
 
 __all__ = ["Display", "table_html"]
 
@@ -139,26 +139,31 @@ class Display:
         from gridgeo.viz.colouring import classify
 
         x, y = shapely.get_x(points.values), shapely.get_y(points.values)
+        cells, inverse = hex_cells(x, y, size)  # one binning for every sum below
         w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
-        hexes, _, sums = hexbin(x, y, size, weights=w)
-        totals = sums  # weighted households per hexagon
+        totals = np.bincount(inverse, weights=w, minlength=len(cells))
         if flag is not None:
-            _, _, flagged = hexbin(x, y, size, weights=w * np.asarray(flag, bool))
+            flagged = np.bincount(
+                inverse, weights=w * np.asarray(flag, bool), minlength=len(cells)
+            )
             share = np.divide(
                 flagged, totals, out=np.zeros_like(totals), where=totals > 0
             )
             fills, rows = classify(
                 pd.Series(share), scheme="equalinterval", k=5, fmt="{:.0%}"
             )
+            tail = f" · {html.escape(flag_label)} "
             tips = [
-                f"{t:,.0f} {html.escape(unit)} · {html.escape(flag_label)} {s:.0%}"
-                for t, s in zip(totals, share, strict=True)
+                f"{t:,.0f} {html.escape(unit)}{tail}{s:.0%}"
+                for t, s in zip(totals.tolist(), share.tolist(), strict=True)
             ]
         else:
             fills, rows = classify(
                 pd.Series(totals), scheme="quantiles", k=5, fmt="{:,.0f}"
             )
-            tips = [f"{t:,.0f} {html.escape(unit)}" for t in totals]
+            unit_html = html.escape(unit)
+            tips = [f"{t:,.0f} {unit_html}" for t in totals.tolist()]
+        hexes = hex_polygons(cells, size)
         lonlat = gpd.GeoSeries(hexes, crs=self.crs).to_crs(4326).values
         DataLayer(
             "polygons",

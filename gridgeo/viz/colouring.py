@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import warnings
+from collections.abc import Sequence
 
 import geopandas as gpd
 import mapclassify
@@ -16,6 +17,7 @@ from gridgeo.errors import ValidationError
 
 __all__ = [
     "CATEGORICAL",
+    "GREENS",
     "SEQUENTIAL",
     "categorical_colours",
     "classify",
@@ -33,6 +35,11 @@ CATEGORICAL = [
 SEQUENTIAL = [
     "#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c",
     "#fc4e2a", "#e31a1c", "#bd0026", "#800026",
+]  # fmt: skip
+#: Sequential palette (pale -> dark green) for "more is better" values (coverage).
+GREENS = [
+    "#f7fcf5", "#e5f5e0", "#c7e9c0", "#a1d99b", "#74c476",
+    "#41ab5d", "#238b45", "#006d2c", "#00441b",
 ]  # fmt: skip
 
 
@@ -91,7 +98,12 @@ def categorical_colours(index: np.ndarray) -> list[str]:
 
 
 def classify(
-    values: pd.Series, *, scheme: str = "quantiles", k: int = 5, fmt: str = "{:,.2f}"
+    values: pd.Series,
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    fmt: str = "{:,.2f}",
+    palette: Sequence[str] = SEQUENTIAL,
 ) -> tuple[list[str], list[tuple[str, str]]]:
     """Class ``values`` with mapclassify and return colours and legend rows.
 
@@ -106,6 +118,8 @@ def classify(
         Number of classes (at most 9).
     fmt
         Format of class bounds in the legend.
+    palette
+        Colours from lowest to highest (at least ``k``); classes spread over it.
 
     Returns
     -------
@@ -114,8 +128,8 @@ def classify(
     legend : list of (colour, escaped label)
         One row per class, lowest first.
     """
-    if not 2 <= k <= len(SEQUENTIAL):
-        msg = f"'k' must lie in 2..{len(SEQUENTIAL)}; {k} was given instead."
+    if not 2 <= k <= len(palette):
+        msg = f"'k' must lie in 2..{len(palette)}; {k} was given instead."
         raise ValidationError(msg)
     v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
     ok = np.isfinite(v)
@@ -139,13 +153,13 @@ def classify(
             msg = f"mapclassify cannot class with scheme={scheme!r}: {exc}"
             raise ValidationError(msg) from exc
         yb, bins = np.asarray(c.yb, dtype=int), np.asarray(c.bins, dtype=float)
-    step = (len(SEQUENTIAL) - 1) / max(len(bins) - 1, 1)
-    palette = [SEQUENTIAL[round(i * step)] for i in range(len(bins))]
+    step = (len(palette) - 1) / max(len(bins) - 1, 1)
+    used = [palette[round(i * step)] for i in range(len(bins))]
     for pos, cls in zip(np.flatnonzero(ok), yb, strict=True):
-        colours[pos] = palette[cls]
+        colours[pos] = used[cls]
     low = float(np.nanmin(v))
     for i, upper in enumerate(bins):
         lower = low if i == 0 else float(bins[i - 1])
         label = f"{fmt.format(lower)} – {fmt.format(float(upper))}"
-        rows.append((palette[i], html.escape(label)))
+        rows.append((used[i], html.escape(label)))
     return colours, rows

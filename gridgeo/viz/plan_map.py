@@ -17,7 +17,13 @@ from gridgeo.errors import ValidationError
 from gridgeo.viz._draw import Display, table_html
 from gridgeo.viz._layers import Legend, add_runtime
 from gridgeo.viz.basemaps import DEFAULT_MAX_ZOOM, base_map, overlay_shift
-from gridgeo.viz.colouring import categorical_colours, classify, colour_grids
+from gridgeo.viz.colouring import (
+    GREENS,
+    SEQUENTIAL,
+    categorical_colours,
+    classify,
+    colour_grids,
+)
 from gridgeo.viz.i18n import labels
 from gridgeo.viz.privacy import auto_hex_size, check_household_fields
 
@@ -93,7 +99,8 @@ def plan_map(
     exact_households
         Allow exact household locations in the page.
     hex_size
-        Hexagon circumradius in metres (default: about 4,000 hexagons over the county).
+        Hexagon circumradius in metres (default: about 4,000 hexagons over the
+        county, fewer for small counties: at least ~25 households per hexagon).
     simplify
         Display simplification tolerance in metres (0 keeps every vertex).
     precision
@@ -309,7 +316,8 @@ def compose(
             values = grids[GRID_ID].map(column)
             title = str(column.name or "value")
         fmt = "{:.0%}" if title == "coverage" else "{:,.2f}"
-        fills, rows = classify(values, scheme=scheme, k=k, fmt=fmt)
+        palette = GREENS if title == "coverage" else SEQUENTIAL  # good = green
+        fills, rows = classify(values, scheme=scheme, k=k, fmt=fmt, palette=palette)
         if title in ("coverage",):
             title = tr["coverage"]
         sections.append((html.escape(title), [("", c, lab) for c, lab in rows]))
@@ -438,7 +446,9 @@ def compose(
         else:
             layer_name = tr["household_layer"]
         if households == "hexbin":
-            size = hex_size or auto_hex_size(tuple(grids.total_bounds))
+            size = hex_size or auto_hex_size(
+                tuple(grids.total_bounds), n_points=len(hh)
+            )
             weights = (
                 demand["weight"].to_numpy(float)
                 if demand is not None and ("weight" in demand)

@@ -16,7 +16,13 @@ import shapely
 
 from gridgeo.errors import ValidationError
 
-__all__ = ["auto_hex_size", "check_household_fields", "hexbin"]
+__all__ = [
+    "auto_hex_size",
+    "check_household_fields",
+    "hex_cells",
+    "hex_polygons",
+    "hexbin",
+]
 
 _SQRT3 = np.sqrt(3.0)
 
@@ -66,12 +72,92 @@ def check_household_fields(
     return fields
 
 
-def auto_hex_size(bounds: tuple[float, float, float, float], *, n: int = 4000) -> float:
-    """Hexagon circumradius (m) giving about ``n`` hexagons over metric ``bounds``."""
+def auto_hex_size(
+    bounds: tuple[float, float, float, float],
+    *,
+    n: int = 4000,
+    n_points: int | None = None,
+    per_hexagon: int = 25,
+) -> float:
+    """Hexagon circumradius (m) for about ``n`` hexagons over metric ``bounds``.
+
+    With ``n_points`` the count is lowered to ``n_points / per_hexagon`` (at least
+    25), so that a small county's hexagons still hold many households each rather
+    than pinpointing single homes.
+    """
+    if n_points is not None:
+        n = min(n, max(25, int(n_points) // per_hexagon))
     x0, y0, x1, y1 = bounds
     area = max((x1 - x0) * (y1 - y0), 1.0)
     size = np.sqrt(area / (n * 1.5 * _SQRT3))
     return float(max(100.0, round(size, -1)))
+
+
+def hex_cells(
+    x: np.ndarray, y: np.ndarray, size: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointy-top hexagon of circumradius ``size`` holding each metric point.
+
+    Cube rounding of axial coordinates, then one integer key per point: cells are
+    counted with :func:`numpy.bincount` over the dense key range when it is small
+    (no sort; 2,000,000 points in well under a second) and with a 1-D
+    :func:`numpy.unique` otherwise.
+
+    Parameters
+    ----------
+    x, y
+        Point coordinates in a metric CRS (metres).
+    size
+        Hexagon circumradius in metres.
+
+    Returns
+    -------
+    cells : numpy.ndarray
+        ``(k, 2)`` int64 axial coordinates ``(q, r)`` of the occupied hexagons,
+        sorted by ``r`` then ``q``.
+    inverse : numpy.ndarray
+        Index into ``cells`` for every point.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if len(x) == 0:
+        return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.intp)
+    qf = (_SQRT3 / 3 * x - y / 3) / size
+    rf = (2 / 3 * y) / size
+    sf = -qf - rf
+    q, r, s = np.rint(qf), np.rint(rf), np.rint(sf)
+    dq, dr, ds = np.abs(q - qf), np.abs(r - rf), np.abs(s - sf)
+    fix_q = (dq > dr) & (dq > ds)
+    fix_r = ~fix_q & (dr > ds)
+    q = np.where(fix_q, -r - s, q).astype(np.int64)
+    r = np.where(fix_r, -q - s, r).astype(np.int64)
+    q0, r0 = q.min(), r.min()
+    width = int(q.max() - q0) + 1
+    key = (r - r0) * width + (q - q0)
+    span = int(key.max()) + 1
+    if span <= max(4 * len(key), 1 << 22):  # dense: count without sorting
+        occupied = np.flatnonzero(np.bincount(key, minlength=span))
+        lookup = np.empty(span, dtype=np.intp)
+        lookup[occupied] = np.arange(len(occupied))
+        inverse = lookup[key]
+    else:
+        occupied, inverse = np.unique(key, return_inverse=True)
+        inverse = inverse.ravel()
+    cells = np.column_stack([occupied % width + q0, occupied // width + r0])
+    return cells.astype(np.int64), inverse
+
+
+def hex_polygons(cells: np.ndarray, size: float) -> np.ndarray:
+    """Shapely hexagons of circumradius ``size`` for axial ``cells`` (k x 2)."""
+    cells = np.asarray(cells, dtype=float).reshape(-1, 2)
+    cx = size * _SQRT3 * (cells[:, 0] + cells[:, 1] / 2)
+    cy = size * 1.5 * cells[:, 1]
+    angles = np.deg2rad(30 + 60 * np.arange(7))
+    ring = np.stack(
+        [cx[:, None] + size * np.cos(angles), cy[:, None] + size * np.sin(angles)],
+        axis=-1,
+    )
+    return shapely.polygons(ring)
 
 
 def hexbin(
@@ -101,22 +187,8 @@ def hexbin(
     sums : numpy.ndarray of float
         Sum of ``weights`` per hexagon (zeros without weights).
     """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    qf = (_SQRT3 / 3 * x - y / 3) / size
-    rf = (2 / 3 * y) / size
-    sf = -qf - rf
-    q, r, s = np.rint(qf), np.rint(rf), np.rint(sf)
-    dq, dr, ds = np.abs(q - qf), np.abs(r - rf), np.abs(s - sf)
-    fix_q = (dq > dr) & (dq > ds)
-    fix_r = ~fix_q & (dr > ds)
-    q = np.where(fix_q, -r - s, q)
-    r = np.where(fix_r, -q - s, r)
-    keys = np.column_stack([q, r]).astype(np.int64)
-    cells, inverse, counts = np.unique(
-        keys, axis=0, return_inverse=True, return_counts=True
-    )
-    inverse = inverse.ravel()
+    cells, inverse = hex_cells(x, y, size)
+    counts = np.bincount(inverse, minlength=len(cells))
     sums = (
         np.bincount(
             inverse, weights=np.asarray(weights, dtype=float), minlength=len(cells)
@@ -124,11 +196,4 @@ def hexbin(
         if weights is not None
         else np.zeros(len(cells))
     )
-    cx = size * _SQRT3 * (cells[:, 0] + cells[:, 1] / 2)
-    cy = size * 1.5 * cells[:, 1]
-    angles = np.deg2rad(30 + 60 * np.arange(7))
-    ring = np.stack(
-        [cx[:, None] + size * np.cos(angles), cy[:, None] + size * np.sin(angles)],
-        axis=-1,
-    )
-    return shapely.polygons(ring), counts, sums
+    return hex_polygons(cells, size), counts, sums
