@@ -372,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "partition",
         "cut the county into service grids; write the plan (GeoPackage, CSV, Excel)",
-        [inputs, part, _output_parser("gridgeo-output")],
+        [inputs, part, mapping, _output_parser("gridgeo-output")],
     )
     p.add_argument(
         "--map", action="store_true", help="also write map.html (see gridgeo map)"
@@ -381,7 +381,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "coverage",
         "service-point coverage per household, grid and township, and staffing",
-        [inputs, cov, _output_parser("gridgeo-output")],
+        [inputs, cov, mapping, _output_parser("gridgeo-output")],
+    )
+    p.add_argument(
+        "--map", action="store_true", help="also write coverage_map.html (with --plan)"
     )
     p.add_argument("--plan", metavar="PATH", help="a plan written by gridgeo partition")
     p.set_defaults(func=_cmd_coverage)
@@ -674,14 +677,13 @@ def _map_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _write_map(
-    plan: Any, path: Path, args: argparse.Namespace, console: _Console, **extra: Any
+    plan: Any, path: Path, map_kwargs: dict[str, Any], online: bool, console: _Console
 ) -> Path:
     import gridgeo as gg
 
     with console.step("draw the map"):
-        m = gg.plan_map(plan, **_map_kwargs(args), **extra)
-        gg.save_map(m, path, offline=not args.online)
-    return path
+        m = gg.plan_map(plan, **map_kwargs)
+        return Path(gg.save_map(m, path, offline=not online))
 
 
 def _size(path: Path) -> str:
@@ -736,69 +738,62 @@ def _print_timings(console: _Console) -> None:
 
 
 def _coverage(
-    target: Any, county: Any, args: argparse.Namespace, console: _Console
+    target: Any,
+    county: Any,
+    limit: dict[str, float],
+    console: _Console,
+    *,
+    areas: bool = False,
 ) -> Any:
     import gridgeo as gg
 
     if county.service_points is None or len(county.service_points) == 0:
         msg = "Coverage needs service points: give --service-points PATH."
         raise _input_error(msg)
-    limit: dict[str, float] = (
-        {"max_minutes": args.max_minutes}
-        if getattr(args, "max_minutes", None) is not None
-        else {"max_km": getattr(args, "max_km", None) or 5.0}
-    )
     with console.step("service coverage"):
-        return gg.service_coverage(target, county.service_points, **limit)
+        return gg.service_coverage(target, county.service_points, areas=areas, **limit)
 
 
-def _staffing(plan: Any, args: argparse.Namespace, console: _Console) -> Any:
+def _coverage_limit(args: argparse.Namespace) -> dict[str, float]:
+    if args.max_minutes is not None:
+        return {"max_minutes": args.max_minutes}
+    return {"max_km": 5.0 if args.max_km is None else args.max_km}
+
+
+def _staffing(plan: Any, console: _Console, **kwargs: Any) -> Any:
     import gridgeo as gg
 
     with console.step("staffing"):
-        return gg.staffing(
-            plan,
-            visits_per_month=getattr(args, "visits_per_month", 200),
-            cycle_months=getattr(args, "cycle_months", 3),
-        )
+        return gg.staffing(plan, **kwargs)
 
 
 def _write_coverage(cov: Any, out: Path) -> list[Path]:
+    import geopandas as gpd
     import pandas as pd
 
     files = []
-    for attr in ("by_grid", "by_town", "uncovered"):
-        table = getattr(cov, attr, None)
+    for name, table in (
+        ("by_grid", cov.by_grid),
+        ("by_town", cov.by_town),
+        ("uncovered", cov.uncovered),
+    ):
         if table is None:
             continue
-        geom = getattr(table, "geometry", None)
-        if geom is not None and hasattr(table, "set_geometry"):
-            table = pd.DataFrame(table.drop(columns=geom.name))
-        path = out / f"coverage_{attr}.csv"
-        _write_table(
-            table.reset_index(drop=False) if attr != "uncovered" else table, path
-        )
+        if isinstance(table, gpd.GeoDataFrame):
+            table = pd.DataFrame(table.drop(columns=table.geometry.name))
+        path = out / f"coverage_{name}.csv"
+        _write_table(table.reset_index() if table.index.name else table, path)
         files.append(path)
     return files
 
 
-def _print_coverage(console: _Console, cov: Any) -> None:
-    share = getattr(cov, "share", None)
-    if share is not None:
-        console.print(f"Coverage: {100 * share:.1f} % of households reached")
-
-
 def _print_staffing(console: _Console, staff: Any) -> None:
-    if "specialists" in staff:
-        console.print(
-            f"Staffing: {int(staff['specialists'].sum())} specialists for "
-            f"{len(staff)} grids"
-            + (
-                f", {int(staff['over_limit'].sum())} grids over the team rules"
-                if "over_limit" in staff
-                else ""
-            )
-        )
+    over = int(staff["over_limit"].sum())
+    console.print(
+        f"Staffing: {int(staff['specialists'].sum())} specialists and "
+        f"{int(staff['team'].sum())} people in all for {len(staff)} grids; "
+        f"{over} grid(s) need more specialists than the team rules allow"
+    )
 
 
 # --------------------------------------------------------------------------- commands
@@ -810,34 +805,39 @@ DEMO_RULES: dict[str, tuple[str, dict[str, Any]]] = {
     "mountain": ("households", {"n_grids": 5}),
 }
 """The seed's worked example: 60 grids over four zones."""
+DEMO_MINUTES = 15.0
+"""The demo's service radius: a service point within 15 minutes by road."""
 
 
 def _cmd_demo(args: argparse.Namespace, console: _Console) -> int:
     import gridgeo as gg
 
-    _map_kwargs(args)  # check the map options before any work
+    map_kwargs = _map_kwargs(args)  # check the map options before any work
     out = _prepare_out(args.out)
-    with console.progress(total=6):
+    with console.progress(total=7):
         with console.step("load the sample county"):
             county = gg.datasets.sample_county()
         rules = {z: _strategy(name, p) for z, (name, p) in DEMO_RULES.items()}
         plan = _partition(county, rules, {"zone_column": "zone", "seed": 0}, console)
-        cov = _coverage(plan, county, args, console)
-        staff = _staffing(plan, args, console)
-        with console.step("write the plan"):
+        cov = _coverage(plan, county, {"max_minutes": DEMO_MINUTES}, console)
+        staff = _staffing(plan, console)
+        with console.step("write the tables"):
             files = _write_plan(plan, out)
-            report = out / "validation_report.csv"
-            county.report.to_file(report)
-            files.append(report)
+            county.report.to_file(out / "validation_report.csv")
+            files.append(out / "validation_report.csv")
             files += _write_coverage(cov, out)
-            staffing_csv = out / "staffing.csv"
-            _write_table(staff.reset_index(), staffing_csv)
-            files.append(staffing_csv)
-        files.append(_write_map(plan, out / "map.html", args, console))
+            _write_table(staff, out / "staffing.csv")
+            files.append(out / "staffing.csv")
+        with console.step("draw the maps"):
+            offline = not args.online
+            m = gg.plan_map(plan, **map_kwargs)
+            files.append(gg.save_map(m, out / "map.html", offline=offline))
+            m = gg.coverage_map(plan, cov, **map_kwargs)
+            files.append(gg.save_map(m, out / "coverage_map.html", offline=offline))
     console.print(county.summary())
     console.print()
     _print_plan(console, plan)
-    _print_coverage(console, cov)
+    console.print(cov.summary())
     _print_staffing(console, staff)
     console.print()
     _print_files(console, files)
@@ -860,32 +860,23 @@ def _cmd_validate(args: argparse.Namespace, console: _Console) -> int:
 
 def _cmd_partition(args: argparse.Namespace, console: _Console) -> int:
     spec, kwargs = _partition_call(args)
+    map_kwargs = _map_kwargs(args) if args.map else {}
     out = _prepare_out(args.out)
     with console.progress(total=3 + args.map):
         county = _load_county(args, console)
         plan = _partition(county, spec, kwargs, console)
         with console.step("write the plan"):
             files = _write_plan(plan, out)
-            report = out / "validation_report.csv"
-            county.report.to_file(report)
-            files.append(report)
+            county.report.to_file(out / "validation_report.csv")
+            files.append(out / "validation_report.csv")
         if args.map:
-            files.append(
-                _write_map(plan, out / "map.html", _with_map_defaults(args), console)
-            )
+            path = out / "map.html"
+            files.append(_write_map(plan, path, map_kwargs, args.online, console))
     _print_plan(console, plan)
     console.print()
     _print_files(console, files)
     _print_timings(console)
     return EXIT_OK
-
-
-def _with_map_defaults(args: argparse.Namespace) -> argparse.Namespace:
-    defaults = {"lang": "zh", "tiles": "osm", "tianditu_key": None, "online": False}
-    for key, value in defaults.items():
-        if not hasattr(args, key):
-            setattr(args, key, value)
-    return args
 
 
 def _read_plan(path: str, county: Any, console: _Console) -> Any:
@@ -925,19 +916,36 @@ def _read_plan(path: str, county: Any, console: _Console) -> Any:
 
 
 def _cmd_coverage(args: argparse.Namespace, console: _Console) -> int:
+    import gridgeo as gg
+
+    limit = _coverage_limit(args)
+    if args.map and not args.plan:
+        msg = "--map draws the coverage over a plan: give --plan PATH too."
+        raise _input_error(msg)
+    map_kwargs = _map_kwargs(args) if args.map else {}
     out = _prepare_out(args.out)
-    with console.progress(total=4 if args.plan else 2):
+    with console.progress(total=2 + 2 * bool(args.plan) + args.map):
         county = _load_county(args, console)
         plan = _read_plan(args.plan, county, console) if args.plan else None
-        cov = _coverage(plan if plan is not None else county, county, args, console)
+        target = county if plan is None else plan
+        cov = _coverage(target, county, limit, console, areas=args.map)
         files = _write_coverage(cov, out)
         staff = None
         if plan is not None:
-            staff = _staffing(plan, args, console)
-            path = out / "staffing.csv"
-            _write_table(staff.reset_index(), path)
-            files.append(path)
-    _print_coverage(console, cov)
+            staff = _staffing(
+                plan,
+                console,
+                visits_per_month=args.visits_per_month,
+                cycle_months=args.cycle_months,
+            )
+            _write_table(staff, out / "staffing.csv")
+            files.append(out / "staffing.csv")
+        if args.map:
+            with console.step("draw the map"):
+                m = gg.coverage_map(plan, cov, **map_kwargs)
+                path = out / "coverage_map.html"
+                files.append(gg.save_map(m, path, offline=not args.online))
+    console.print(cov.summary())
     if staff is not None:
         _print_staffing(console, staff)
     console.print()
@@ -947,11 +955,11 @@ def _cmd_coverage(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _cmd_map(args: argparse.Namespace, console: _Console) -> int:
-    _map_kwargs(args)  # check the map options before any work
+    map_kwargs = _map_kwargs(args)  # check the map options before any work
     out = _prepare_out(args.out)
     with console.progress(total=3):
         county = _load_county(args, console) if (args.villages or args.sample) else None
         plan = _read_plan(args.plan, county, console)
-        path = _write_map(plan, out / "map.html", args, console)
+        path = _write_map(plan, out / "map.html", map_kwargs, args.online, console)
     _print_files(console, [path])
     return EXIT_OK

@@ -340,7 +340,7 @@ def test_coverage_with_a_plan(capsys, tmp_path, planned, files):
     assert by_grid["share"].between(0, 1).all()
     staff = pd.read_csv(tmp_path / "staffing.csv", encoding="utf-8-sig")
     assert len(staff) == 4
-    assert "Coverage:" in out
+    assert "Coverage within 5 km" in out
     assert "Staffing:" in out
 
 
