@@ -166,6 +166,7 @@ class RoadNetwork:
     crs: pyproj.CRS | None
     snap_speed_kmh: float = SNAP_SPEED_KMH
     _tree: cKDTree | None = field(default=None, repr=False)
+    _keys: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_nodes(self) -> int:
@@ -218,6 +219,31 @@ class RoadNetwork:
         cols = ["component", "n_nodes", "n_edges", "length_km", "x", "y"]
         return pd.DataFrame(rows, columns=cols)
 
+    def edge_position(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Return the positions of edges ``(u, v)`` in the matrices' ``data`` arrays.
+
+        :attr:`minutes` and :attr:`metres` share one sparsity structure (sorted CSR),
+        so ``metres.data[edge_position(u, v)]`` is the length of edge ``u -> v``.
+
+        Parameters
+        ----------
+        u, v
+            Node indices of existing edges.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        if self._keys is None:
+            m = self.minutes
+            rows = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
+            object.__setattr__(self, "_keys", rows * m.shape[0] + m.indices)
+        keys = self._keys
+        return np.searchsorted(
+            keys,  # type: ignore[arg-type]
+            np.asarray(u, np.int64) * self.minutes.shape[0] + np.asarray(v, np.int64),
+        )
+
     def _kdtree(self) -> cKDTree:
         if self._tree is None:
             object.__setattr__(self, "_tree", cKDTree(self.nodes[self.main_nodes]))
@@ -229,6 +255,7 @@ class RoadNetwork:
         *,
         warn_m: float | None = SNAP_WARN_M,
         label: str = "points",
+        index: pd.Index | None = None,
     ) -> pd.DataFrame:
         """Snap points to the nearest node of the largest connected component.
 
@@ -242,6 +269,8 @@ class RoadNetwork:
             ids of points snapped from farther than this (metres); ``None`` disables it.
         label
             What the points are, for the warning message.
+        index
+            Index of the result (default: the index of ``points``, or a range).
 
         Returns
         -------
@@ -250,7 +279,7 @@ class RoadNetwork:
             point to the node) and ``snap_minutes`` (the snap leg at
             :attr:`snap_speed_kmh`).
         """
-        xy, index = points_xy(points, crs=self.crs)
+        xy, own_index = points_xy(points, crs=self.crs)
         if self.n_nodes == 0:
             msg = "The road network has no nodes to snap to."
             raise ValidationError(msg)
@@ -262,21 +291,51 @@ class RoadNetwork:
                 "snap_m": dist,
                 "snap_minutes": dist / 1000.0 / self.snap_speed_kmh * 60.0,
             },
-            index=index,
+            index=own_index if index is None else index,
         )
-        if warn_m is not None:
-            far = out.index[out["snap_m"].to_numpy() > warn_m]
-            if len(far):
-                ids = ", ".join(map(str, far[:5]))
-                msg = (
-                    f"{len(far):,} of {len(out):,} {label} are more than "
-                    f"{warn_m:,.0f} m "
-                    f"from the road network (max {out['snap_m'].max():,.0f} m; "
-                    f"e.g. {ids}); their snap leg is timed at "
-                    f"{self.snap_speed_kmh:g} km/h."
-                )
-                warnings.warn(msg, SnapWarning, stacklevel=2)
+        self.warn_far(out, warn_m=warn_m, label=label, stacklevel=3)
         return out
+
+    def warn_far(
+        self,
+        snap: pd.DataFrame,
+        *,
+        warn_m: float | None = SNAP_WARN_M,
+        label: str = "points",
+        stacklevel: int = 2,
+    ) -> None:
+        """Warn about points of a :meth:`snap` result farther than ``warn_m``.
+
+        Parameters
+        ----------
+        snap
+            A result of :meth:`snap`.
+        warn_m
+            Distance in metres; ``None`` disables the check.
+        label
+            What the points are, for the message.
+        stacklevel
+            Passed to :func:`warnings.warn`.
+
+        Warns
+        -----
+        gridgeo.errors.SnapWarning
+            Naming the count and the first ids of the far points.
+        """
+        if warn_m is None:
+            return
+        d = snap["snap_m"].to_numpy()
+        far = d > warn_m
+        if not far.any():
+            return
+        ids = ", ".join(map(str, snap.index[far][:5]))
+        msg = (
+            f"{int(far.sum()):,} of {len(d):,} {label} are more than "
+            f"{warn_m:,.0f} m from the road network (max {d.max():,.0f} m; "
+            f"e.g. {ids}); their snap leg is timed at "
+            f"{self.snap_speed_kmh:g} km/h."
+        )
+        warnings.warn(msg, SnapWarning, stacklevel=stacklevel + 1)
 
     def to_networkx(self) -> nx.Graph:
         """Return the network as an undirected :class:`networkx.Graph`.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_network import make_county
+from _roads import make_county
 
 from gridgeo.coverage import staffing, visit_coverage
 from gridgeo.plan import Plan

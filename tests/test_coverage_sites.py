@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from test_network import CRS, lattice_roads, make_county
+from _roads import CRS, lattice_roads, make_county
 
 from gridgeo.coverage import (
     select_sites,

@@ -1,8 +1,8 @@
 """Road network and travel times.
 
-Fixtures: an n×n lattice of 1 km road segments sharing vertices (one LineString per
-segment, mixed road classes), an extra disconnected road, and a County built directly
-from the dataclass (no roads variant for the straight-line method).
+Fixtures (from ``tests/_roads.py``): an n×n lattice of 1 km road segments sharing
+vertices, an extra disconnected road, and a County built directly from the dataclass
+(no roads variant for the straight-line method).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
+from _roads import CRS, lattice_roads, make_county
 
-from gridgeo.county import County
 from gridgeo.coverage import travel_matrix, travel_times
 from gridgeo.coverage.travel import Router
 from gridgeo.errors import CRSError, SnapWarning
@@ -30,57 +30,6 @@ from gridgeo.network import (
     class_speed,
     county_network,
 )
-from gridgeo.validate import ValidationReport
-
-CRS = pyproj.CRS.from_epsg(32650)
-CLASSES = ["国道", "县道", "乡道", "村道", "primary", "X12", None]
-
-
-def lattice_roads(n: int = 6, step: float = 1000.0, seed: int = 0) -> gpd.GeoDataFrame:
-    rng = np.random.default_rng(seed)
-    lines, cls, speed = [], [], []
-    for i in range(n):
-        for j in range(n - 1):
-            for a, b in (((j, i), (j + 1, i)), ((i, j), (i, j + 1))):
-                lines.append(
-                    shapely.LineString([np.multiply(a, step), np.multiply(b, step)])
-                )
-                cls.append(CLASSES[rng.integers(len(CLASSES))])
-                speed.append(np.nan if rng.random() < 0.8 else 55.0)
-    return gpd.GeoDataFrame(
-        {"road_class": cls, "speed_kmh": speed}, geometry=lines, crs=CRS
-    )
-
-
-def make_county(
-    roads: gpd.GeoDataFrame | None, n_hh: int = 80, seed: int = 1
-) -> County:
-    rng = np.random.default_rng(seed)
-    villages = gpd.GeoDataFrame(
-        {
-            "village_id": ["v0", "v1"],
-            "town_id": ["t0", "t1"],
-            "households": [n_hh // 2, n_hh - n_hh // 2],
-        },
-        geometry=[shapely.box(0, 0, 2500, 5000), shapely.box(2500, 0, 5000, 5000)],
-        crs=CRS,
-    )
-    xy = rng.uniform(100, 4900, (n_hh, 2))
-    hh = gpd.GeoDataFrame(
-        {
-            "household_id": [f"h{i}" for i in range(n_hh)],
-            "village_id": np.where(xy[:, 0] < 2500, "v0", "v1"),
-        },
-        geometry=shapely.points(xy),
-        crs=CRS,
-    )
-    return County(
-        villages=villages,
-        households=hh,
-        crs=CRS,
-        report=ValidationReport(),
-        roads=roads,
-    )
 
 
 def test_class_speeds():
@@ -214,3 +163,25 @@ def test_travel_times_without_roads():
     assert np.allclose(tt["km"], d)
     assert np.allclose(tt["minutes"], d / STRAIGHT_LINE_SPEED_KMH * 60)
     assert travel_matrix(county, sp).attrs["method"] == "straight-line"
+
+
+def test_household_snap_cached_and_invalidated():
+    county = make_county(lattice_roads(6), n_hh=60)
+    sp = gpd.GeoDataFrame(geometry=shapely.points([[0, 0], [5000, 0]]), crs=CRS)
+    first = travel_times(county, sp)
+    entry = county._cache["household_snap"]
+    assert entry[0] is county.households
+    second = travel_times(county, sp)
+    assert county._cache["household_snap"] is entry  # reused, not recomputed
+    pd.testing.assert_frame_equal(first, second)
+    # households replaced: the snap is recomputed for the new points
+    moved = county.households.copy()
+    moved["geometry"] = shapely.points(np.full((len(moved), 2), 5000.0))
+    county.households = moved
+    third = travel_times(county, sp)
+    assert county._cache["household_snap"][0] is moved
+    assert np.allclose(third["minutes"], third["minutes"].iloc[0])
+    assert not np.allclose(third["minutes"], first["minutes"])
+    # other targets are never cached
+    travel_times(county, sp, targets=moved.copy())
+    assert county._cache["household_snap"][0] is moved

@@ -16,7 +16,7 @@ A trip from point ``a`` to point ``b`` on the road network is: the snap leg of `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -39,12 +39,30 @@ __all__ = ["ROAD", "STRAIGHT_LINE", "Router", "travel_matrix", "travel_times"]
 ROAD = "road"
 STRAIGHT_LINE = "straight-line"
 Weight = Literal["minutes", "km"]
+_SNAP_KEY = "household_snap"
+
+
+def _with_sources(
+    w_mat: sparse.csr_matrix, snode: np.ndarray, leg: np.ndarray
+) -> sparse.csr_matrix:
+    """Append one row per source to ``w_mat``: an edge to its snap node of ``leg``."""
+    n = w_mat.shape[0]
+    n_s = len(snode)
+    indptr = np.concatenate([w_mat.indptr, w_mat.indptr[-1] + np.arange(1, n_s + 1)])
+    return sparse.csr_matrix(
+        (
+            np.concatenate([w_mat.data, leg]),
+            np.concatenate([w_mat.indices, snode.astype(w_mat.indices.dtype)]),
+            indptr.astype(w_mat.indptr.dtype),
+        ),
+        shape=(n + n_s, n + n_s),
+    )
 
 
 def _pointer_sum(pred: np.ndarray, step: np.ndarray) -> np.ndarray:
     """Sum ``step`` along predecessor chains (pointer doubling, O(n log depth))."""
     acc = step.copy()
-    p = pred.copy()
+    p = pred.astype(np.int64)
     live = p >= 0
     while live.any():
         idx = np.flatnonzero(live)
@@ -67,31 +85,56 @@ class Router:
     detour_factor, speed_kmh
         Straight-line method: road km = straight km × ``detour_factor`` travelled at
         ``speed_kmh``.
+    county
+        The County the router belongs to (set by :meth:`of`): the snap of its
+        ``households`` to the network is computed once and kept in its cache
+        (``county._cache["household_snap"]``), since households do not move.
     """
 
     network: RoadNetwork | None
     crs: Any = None
     detour_factor: float = DETOUR_FACTOR
     speed_kmh: float = STRAIGHT_LINE_SPEED_KMH
+    county: Any = field(default=None, repr=False)
 
     @classmethod
     def of(cls, county: Any) -> Router:
         """Return the router of a County (its cached network, if it has roads)."""
-        return cls(county_network(county), crs=getattr(county, "crs", None))
+        return cls(
+            county_network(county), crs=getattr(county, "crs", None), county=county
+        )
 
     @property
     def method(self) -> str:
         """``"road"`` or ``"straight-line"``."""
         return ROAD if self.network is not None else STRAIGHT_LINE
 
+    def _cached_snap(self, pts: Any) -> tuple[np.ndarray, pd.DataFrame] | None:
+        """Return the County's cached household snap when ``pts`` are its households."""
+        county = self.county
+        cache = getattr(county, "_cache", None)
+        if cache is None or pts is not getattr(county, "households", None):
+            return None
+        hit = cache.get(_SNAP_KEY)
+        # the entry holds the households object and the network it was made for,
+        # so a replaced household layer or network is never served a stale snap
+        if hit is not None and hit[0] is pts and hit[1] is self.network:
+            return hit[2], hit[3]
+        return None
+
     def _snap(self, pts: Any, label: str) -> tuple[np.ndarray, pd.DataFrame | None]:
-        xy, index = points_xy(pts, crs=self.crs)
         if self.network is None:
-            return xy, None
-        snap = self.network.snap(
-            pts if not isinstance(pts, np.ndarray) else xy, label=label
-        )
-        snap.index = index
+            return points_xy(pts, crs=self.crs)[0], None
+        hit = self._cached_snap(pts)
+        if hit is not None:
+            xy, snap = hit
+            self.network.warn_far(snap, label=label)
+            return xy, snap
+        xy, index = points_xy(pts, crs=self.crs)
+        snap = self.network.snap(xy, label=label, index=index)
+        cache = getattr(self.county, "_cache", None)
+        if cache is not None and pts is getattr(self.county, "households", None):
+            cache[_SNAP_KEY] = (pts, self.network, xy, snap)
         return xy, snap
 
     def nearest(
@@ -136,33 +179,29 @@ class Router:
         s_m = ssnap["snap_m"].to_numpy()
         s_w = s_min if weight == "minutes" else s_m
         s_o = s_m if weight == "minutes" else s_min
-        # one virtual node per source, linked to its snap node by its snap leg
-        virt = n + np.arange(n_s)
+        # one virtual node per source with a single edge to its snap node (its snap
+        # leg); nothing leads back into a virtual node, so paths start there only
         snode = ssnap["node"].to_numpy()
-        link = sparse.csr_matrix(
-            (np.maximum(s_w, 1e-12), (np.arange(n_s), snode)), shape=(n_s, n)
-        )
-        aug = sparse.bmat([[w_mat, link.T], [link, None]], format="csr")
+        aug = _with_sources(w_mat, snode, np.maximum(s_w, 1e-12))
         scale = 1.0 if weight == "minutes" else 1000.0
         lim = np.inf if limit is None else limit * scale
         dist, pred, src = csgraph.dijkstra(
             aug,
             directed=True,
-            indices=virt,
+            indices=n + np.arange(n_s),
             min_only=True,
             limit=lim,
             return_predecessors=True,
         )
-        # the other measure along the same paths
+        # the other measure along the same paths: per node, the step from its
+        # predecessor (a road edge, or the source's snap leg), summed along the tree
         step = np.zeros(n + n_s)
-        has = pred >= 0
-        hv = np.flatnonzero(has)
-        step_n = np.asarray(o_mat[pred[hv[hv < n]].clip(max=n - 1), hv[hv < n]]).ravel()
-        step[hv[hv < n]] = step_n
-        # edges from a virtual node: the source's snap leg in the other measure
-        from_virt = hv[(hv < n) & (pred[hv] >= n)]
-        step[from_virt] = s_o[pred[from_virt] - n]
-        other = _pointer_sum(np.where(has, pred, -1), step)
+        hv = np.flatnonzero(pred[:n] >= 0)
+        pv = pred[hv]
+        road = pv < n
+        step[hv[road]] = o_mat.data[net.edge_position(pv[road], hv[road])]
+        step[hv[~road]] = s_o[pv[~road] - n]
+        other = _pointer_sum(pred, step)
         tnode = tsnap["node"].to_numpy()
         t_w = (
             tsnap["snap_minutes"] if weight == "minutes" else tsnap["snap_m"]
