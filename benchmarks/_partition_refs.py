@@ -250,7 +250,8 @@ def _child(fn, problem, conn, mem_bytes):  # pragma: no cover - runs in the chil
     except MemoryError:
         conn.send(("out of memory", None, time.perf_counter() - t0, ""))
     except BaseException as exc:
-        conn.send((f"error: {type(exc).__name__}: {exc}"[:300], None, 0.0, ""))
+        msg = " ".join(f"error: {type(exc).__name__}: {exc}".split())
+        conn.send((msg[:300], None, time.perf_counter() - t0, ""))
     finally:
         conn.close()
 
