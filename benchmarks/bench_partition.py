@@ -84,7 +84,6 @@ class Dataset:
     point_ids: np.ndarray | None = None  # household ids aligned with points_xy
     note: str = ""
     graph: UnitGraph | None = field(default=None, repr=False)
-    load_seconds: float = 0.0
 
 
 def _finish(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -649,31 +648,18 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/bench_partition.py " + " ".join(
         sys.argv[1:] if argv is None else argv
     )
-    out = [
-        "# Partition benchmark: gridgeo beside spopt, GerryChain and pymetis",
-        "",
-        f"Command: `{command.strip()}`  ",
-        f"Run: {dt.datetime.now().isoformat(timespec='minutes')}  ",
-        f"Machine: {machine()}  ",
-        f"Per-tool limits: {args.timeout:g} s, {args.mem_gb:g} GiB (forked child).",
-        "",
-        "Columns follow DESIGN.md *How a plan is measured* and are computed by one "
-        "function (`benchmarks/_common.py: measure`) for every tool. *contiguous*: "
-        "share of grids whose units are one component of the rook adjacency graph "
-        "(declared island bridges count). *distance*: mean straight-line km from each "
-        "household (or unit centroid weighted by households) to its grid's weighted "
-        "centre. *crossing*: grids whose households lie in more than one township "
-        "(county). *s*: the tool's own time; the shared adjacency build is listed per "
-        "dataset. `–`: not applicable.",
-        "",
-    ]
+    stamp = (
+        f"Command: `{command.strip()}`; "
+        f"run {dt.datetime.now().isoformat(timespec='minutes')}"
+        f"; limits {args.timeout:g} s and {args.mem_gb:g} GiB per tool.  \n"
+        f"Machine: {machine()}"
+    )
+    sections: dict[str, str] = {}
     cache: dict[str, Dataset] = {}
     for job in jobs:
         print(f"== {job.key}: {job.title}", flush=True)
-        out.append(f"## {job.key}: {job.title}")
-        out.append("")
+        out = [f"## {job.key}: {job.title}", "", stamp, ""]
         if job.dataset not in cache:
-            t0 = time.perf_counter()
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -681,9 +667,8 @@ def main(argv: list[str] | None = None) -> int:
             except NotImplementedError as exc:
                 msg = f"dataset `{job.dataset}` n/a: not available yet ({exc})"
                 print("  " + msg)
-                out += [msg, ""]
+                sections[job.key] = "\n".join([*out, msg, ""])
                 continue
-            ds.load_seconds = time.perf_counter() - t0
             ds.graph = build_unit_graph(ds.units.geometry)
             cache[job.dataset] = ds
         ds = cache[job.dataset]
@@ -708,9 +693,45 @@ def main(argv: list[str] | None = None) -> int:
                     f"gridgeo `plan.metrics` (cross-check): `{r['cross_check']}`",
                     "",
                 ]
-    Path(args.output).write_text("\n".join(out), encoding="utf-8")
+        sections[job.key] = "\n".join(out)
+    write_report(Path(args.output), sections)
     print(f"written {args.output}")
     return 0
+
+
+HEADER = """# Partition benchmark: gridgeo beside spopt, GerryChain and pymetis
+
+Written by `benchmarks/bench_partition.py`; each job section below says the command
+and machine of the run that produced it (a run replaces only the sections of the jobs
+it ran). Columns follow DESIGN.md *How a plan is measured* and are computed by one
+function (`benchmarks/_common.py: measure`) for every tool on the same units:
+*in range*: share of grids within the job's bounds; *max dev*: max |households -
+target| / target, target = total / grids; *contiguous*: share of grids whose units are
+one component of the rook adjacency graph (declared island bridges count); *mean PP*:
+Polsby-Popper of the dissolved grids; *distance*: mean straight-line km from each
+household (or unit centroid weighted by households when there are no points) to its
+grid's weighted centre; *crossing*: grids whose households lie in more than one
+township (county); *cut edges*: adjacency edges between grids. *s*: the tool's own
+time, from structures built on the shared adjacency to its labels (the adjacency build
+is listed per dataset); gridgeo's time is the whole `gg.partition` call. `–`: not
+applicable. The machine is shared with other jobs: the load average is given per job,
+so compare times within a table, not across tables.
+
+"""
+
+
+def write_report(path: Path, sections: dict[str, str]) -> None:
+    """Write ``sections`` into ``path``, keeping the old sections of other jobs."""
+    old: dict[str, str] = {}
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        for chunk in text.split("\n## ")[1:]:
+            key = chunk.split(":", 1)[0].strip()
+            old[key] = "## " + chunk.rstrip() + "\n"
+    merged = {**old, **sections}
+    order = [j.key for j in JOBS if j.key in merged]
+    body = "\n".join(merged[k].rstrip() + "\n" for k in order)
+    path.write_text(HEADER + body, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -186,3 +186,43 @@ def test_run_limited_reports_ok_error_and_timeout(problem):
 def test_problem_tolerance_and_target(problem):
     assert problem.target == pytest.approx(40.0)
     assert problem.tolerance == pytest.approx(5 / 40)
+
+
+def test_report_keeps_sections_of_jobs_not_rerun(tmp_path):
+    import bench_partition as bench
+
+    out = tmp_path / "partition.md"
+    bench.write_report(
+        out, {"de-18": "## de-18: t\n\nFIRST-RUN\n", "vt-10": "## vt-10: t\n\nv\n"}
+    )
+    bench.write_report(out, {"de-18": "## de-18: t\n\nSECOND-RUN\n"})
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Partition benchmark")
+    assert "SECOND-RUN" in text
+    assert "FIRST-RUN" not in text
+    assert text.index("## de-18") < text.index("## vt-10")  # the order of JOBS
+
+
+def test_table_marks_failed_tools_and_missing_columns():
+    import bench_partition as bench
+
+    ok = {
+        "tool": "t",
+        "status": "ok",
+        "seconds": 1.0,
+        "grids": 2,
+        "in_range": 50.0,
+        "max_dev": 3.0,
+        "contiguous": 100.0,
+        "pp": 0.5,
+        "dist_km": 1.2,
+        "cross_town": -1,
+        "cross_county": -1,
+        "split_villages": 0,
+        "cut_edges": 4,
+        "note": "",
+    }
+    bad = {"tool": "u", "status": "timeout", "seconds": 300.0, "note": "> 300 s"}
+    lines = bench.table([ok, bad]).splitlines()
+    assert lines[2].split(" | ")[8:10] == ["–", "–"]  # no township / county column
+    assert lines[3].endswith("| timeout; > 300 s |")
