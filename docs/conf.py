@@ -110,9 +110,20 @@ def _copy_benchmarks() -> None:
         path.write_text(text + "\n", "utf-8")
 
 
+def _copy_sample_readme() -> None:
+    """Copy ``data/README.md`` (the sample county's columns) for its page."""
+    src = ROOT / "data" / "README.md"
+    text = src.read_text("utf-8") if src.exists() else "# Sample data\n"
+    text = re.sub(r"\[([^\]]+)\]\((?!https?:|#|mailto:)[^)]*\)", r"\1", text)
+    path = DOCS / "_generated" / "sample_data.md"
+    if not path.exists() or path.read_text("utf-8") != text:
+        path.write_text(text, "utf-8")
+
+
 _copy_notebooks()
 _write_cli_help()
 _copy_benchmarks()
+_copy_sample_readme()
 
 
 def _check_api_complete(app: object) -> None:

@@ -70,9 +70,13 @@ def run_notebook(path: Path, *, timeout: int, executed_dir: Path | None) -> str 
         detail = ANSI.sub("", str(exc)).strip().splitlines()
         tail = "\n    ".join(detail[-12:])
         error = f"{path}: code cell {number} ({first!r}) failed:\n    {tail}"
-    if executed_dir is not None:
+    if executed_dir is not None:  # only a notebook that ran goes to the docs
         executed_dir.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, executed_dir / path.name)
+        copy = executed_dir / path.name
+        if error is None:
+            nbformat.write(nb, copy)
+        else:
+            copy.unlink(missing_ok=True)
     return error
 
 
