@@ -272,6 +272,13 @@ def _partition_parser() -> argparse.ArgumentParser:
         help="no grid crosses this column's borders (default: the township); "
         "'none' to lift",
     )
+    g.add_argument(
+        "--no-strict",
+        dest="strict",
+        action="store_false",
+        help="when the bounds cannot all be met, write the best plan and warn "
+        "(default: stop with an error naming the township or unit)",
+    )
     g.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     return p
 
@@ -565,6 +572,8 @@ def _parse_zone(text: str) -> tuple[str, str, dict[str, Any]]:
 def _partition_call(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     """Turn the partition options into ``gg.partition``'s spec and keywords."""
     kwargs: dict[str, Any] = {"seed": args.seed}
+    if not args.strict:
+        kwargs["strict"] = False
     if args.respect is not None:
         kwargs["respect"] = None if args.respect.lower() == "none" else args.respect
     bounds = {

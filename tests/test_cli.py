@@ -147,13 +147,18 @@ def test_partition_call_builds_the_python_call():
     assert kwargs == {"seed": 0}
     args = parser.parse_args(
         [
-            *("partition", "--sample", "--respect", "none"),
+            *("partition", "--sample", "--respect", "none", "--no-strict"),
             *("--zone", "plain=villages", "--zone", "hill=households:n_grids=2"),
         ]
     )
     spec, kwargs = cli._partition_call(args)
     assert spec == {"plain": gg.ByVillages(), "hill": gg.ByHouseholds(n_grids=2)}
-    assert kwargs == {"seed": 0, "respect": None, "zone_column": "zone"}
+    assert kwargs == {
+        "seed": 0,
+        "strict": False,
+        "respect": None,
+        "zone_column": "zone",
+    }
 
 
 # ----------------------------------------------------------------------- bad input
