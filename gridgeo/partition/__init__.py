@@ -1,30 +1,407 @@
-"""Partition a county into service grids."""
+"""Partition a county into balanced, contiguous, compact service grids.
+
+:func:`partition` is the one entry point. It takes a :class:`~gridgeo.County`, a
+GeoDataFrame of polygon units with a weight column, or a networkx graph, and a
+strategy (or a dict of strategies per zone), and returns a :class:`~gridgeo.Plan`.
+"""
 
 from __future__ import annotations
 
-__all__ = ['ByCommunity', 'ByHouseholds', 'ByIndustry', 'ByVillages', 'ByWorkload', 'partition']
+import warnings
+from collections.abc import Mapping
+from dataclasses import replace
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from gridgeo._columns import HOUSEHOLDS, TOWN_ID, UNIT_ID, VILLAGE_ID
+from gridgeo._rng import SeedLike, check_random_state
+from gridgeo.county import County
+from gridgeo.errors import (
+    InfeasiblePartitionError,
+    OutOfBoundsWarning,
+    ValidationError,
+)
+from gridgeo.partition._balance import balance_with_splits
+from gridgeo.partition._engine import Problem, misses_bounds, solve
+from gridgeo.partition._inputs import Source, from_input, units_adjacency
+from gridgeo.partition._problems import (
+    build_problems,
+    plan_groups,
+    unit_weights,
+    with_k,
+)
+from gridgeo.partition.strategies import (
+    ByCommunity,
+    ByHouseholds,
+    ByIndustry,
+    ByVillages,
+    ByWorkload,
+    Strategy,
+)
+from gridgeo.plan import Plan
+from gridgeo.units import build_units
+
+__all__ = [
+    "ByCommunity",
+    "ByHouseholds",
+    "ByIndustry",
+    "ByVillages",
+    "ByWorkload",
+    "partition",
+]
+
+ALL = "__all__"
 
 
-class ByCommunity:
-    """Placeholder: being written."""
+def partition(
+    data: County | gpd.GeoDataFrame | nx.Graph,
+    strategy: Strategy | Mapping[str, Strategy] | None = None,
+    *,
+    n_grids: int | None = None,
+    zone_column: str | None = None,
+    respect: str | None = "auto",
+    weight: str | None = None,
+    id_col: str | None = None,
+    seed: SeedLike = None,
+    strict: bool = True,
+    locked: Mapping[str, int] | None = None,
+    time_limit: float = 10.0,
+) -> Plan:
+    """Cut a county (or any polygon units or graph) into service grids.
+
+    The county is split into independent problems — one per zone and township
+    (``respect``) — and each is solved by seeded location–allocation with a
+    capacitated MILP (``scipy.optimize.milp``), contiguity repair and boundary
+    refinement (see :mod:`gridgeo.partition._engine`). With ``n_grids`` and
+    ``ByHouseholds(split=True)`` a final min-cost flow between neighbouring grids
+    moves households across borders, cutting at most one village per grid border,
+    so the counts meet a tight tolerance.
+
+    Parameters
+    ----------
+    data
+        A :class:`~gridgeo.County`; or a GeoDataFrame of polygon units (with
+        ``weight=`` naming the balancing column, e.g. ``"TOTPOP"``); or a networkx
+        graph whose nodes carry ``weight`` (and ``x``/``y`` when known).
+    strategy
+        A strategy (:class:`ByHouseholds`, :class:`ByVillages`, :class:`ByIndustry`,
+        :class:`ByCommunity`, :class:`ByWorkload`), or a dict ``{zone: strategy}``
+        used with ``zone_column``. Default ``ByHouseholds()`` (500–1,000 households).
+    n_grids
+        Exactly this many grids, balanced by households (shortcut for
+        ``ByHouseholds(n_grids=n_grids)``; with a strategy, overrides its count).
+    zone_column
+        Village column naming each village's zone, for a dict of strategies.
+    respect
+        Column whose borders no grid may cross; ``"auto"`` (default) uses
+        ``town_id`` when there is more than one township, ``None`` lifts it.
+    weight
+        Balancing column of a GeoDataFrame or graph input.
+    id_col
+        Unit id column of a GeoDataFrame input (default the index).
+    seed
+        Use an int to make the result deterministic.
+    strict
+        Raise :class:`~gridgeo.errors.InfeasiblePartitionError` when bounds cannot
+        be met; with ``False`` return the best plan and warn
+        (:class:`~gridgeo.errors.OutOfBoundsWarning`) listing every grid out of bounds.
+    locked
+        ``{unit_id: grid_id}`` of units to keep in their grids (see
+        :meth:`Plan.lock`); the rest is partitioned anew.
+    time_limit
+        Seconds per MILP solve.
+
+    Returns
+    -------
+    Plan
+        The plan: ``plan.units``, ``plan.grids``, ``plan.household_grid``,
+        ``plan.metrics``, ``plan.bridges``, ``plan.params``.
+
+    Raises
+    ------
+    InfeasiblePartitionError
+        Bounds that no plan can meet, naming the township or unit and why.
+    ValidationError
+        Bad arguments (unknown zone, missing column, ...).
+
+    Examples
+    --------
+    >>> import gridgeo as gg
+    >>> county = gg.datasets.sample_county()
+    >>> plan = gg.partition(county, gg.ByHouseholds(min=500, max=1000), seed=0)
+    >>> plan.metrics["contiguous_share"]
+    1.0
+    """
+    rng = check_random_state(seed)
+    source = from_input(data, weight=weight, id_col=id_col)
+    specs, zone_of = _resolve_strategies(source, strategy, n_grids, zone_column)
+    respect_col = _resolve_respect(source, respect)
+    parts = _parts_to_split(source, specs, zone_of)
+    units, household_unit = (
+        build_units(source.villages, source.households, parts)
+        if len(parts)
+        else build_units(source.villages, source.households, None)
+    )
+    if source.adjacency is not None:
+        units[UNIT_ID] = units[VILLAGE_ID]
+        adjacency, bridges = source.adjacency, source.bridges
+    else:
+        adjacency, bridges = units_adjacency(units)
+    unit_zone, unit_group = plan_groups(
+        units, units[VILLAGE_ID].map(zone_of).to_numpy(), specs, respect_col, adjacency
+    )
+    xy_km = _unit_xy(units, source.households, household_unit) / 1000.0
+    labels = np.full(len(units), -1, dtype=np.int64)
+    fixed = 0
+    if locked:
+        lock = units[UNIT_ID].map(dict(locked))
+        has = lock.notna().to_numpy()
+        codes, uniq = pd.factorize(lock[has], sort=True)
+        labels[has] = codes
+        fixed = len(uniq)
+    household_xy = _household_positions(source, units, household_unit)
+    problems = build_problems(
+        units,
+        specs,
+        unit_zone,
+        unit_group,
+        respect_col,
+        labels >= 0,
+        source,
+        strict=strict,
+        household_xy=household_xy,
+    )
+    bounds: list[dict[str, object]] = [
+        {
+            "measure": HOUSEHOLDS,
+            "lo": np.nan,
+            "hi": np.nan,
+            "target": np.nan,
+            "strategy": "locked",
+        }
+    ] * fixed
+    offset = fixed
+    jobs = []
+    for prob, spec in problems:
+        w = unit_weights(units, spec, source)
+        if isinstance(spec, ByWorkload):
+            units.loc[prob.idx, "workload_min"] = w[prob.idx]
+        # cutting a unit needs its households: only a County has them
+        split = _splits(spec) and prob.k > 1 and source.county is not None
+        local, shares = solve(
+            prob, xy_km, w, adjacency, rng, time_limit=time_limit, split=split
+        )
+        for k in prob.alternatives:  # indivisible units: another count may fit
+            if not misses_bounds(prob, local, w):
+                break
+            other = with_k(prob, k, w)
+            l2, s2 = solve(other, xy_km, w, adjacency, rng, time_limit=time_limit)
+            if not misses_bounds(other, l2, w):
+                prob, local, shares = other, l2, s2
+        labels[prob.idx] = local + offset
+        if split:
+            grids = np.arange(offset, offset + prob.k)
+            moved = [(int(prob.idx[i]), g + offset, f) for i, g, f in shares]
+            jobs.append((grids, prob.lo, prob.hi, moved))
+        offset += prob.k
+        bounds.extend([_bound_row(prob, spec)] * prob.k)
+    if jobs:
+        units, household_unit, labels, adjacency, bridges = balance_with_splits(
+            units, household_unit, labels, adjacency, source.households, jobs
+        )
+    params = {
+        "strategy": _describe(strategy, n_grids),
+        "zone_column": zone_column,
+        "respect": respect_col,
+        "seed": seed if isinstance(seed, int | None) else "Generator",
+        "strict": strict,
+        "time_limit": time_limit,
+        "_strategy": strategy if strategy is not None else specs.get(ALL),
+    }
+    plan = Plan.from_assignment(
+        units,
+        labels,
+        county=source.county,
+        households=source.households,
+        household_unit=household_unit,
+        adjacency=adjacency,
+        bridges=bridges,
+        bounds=pd.DataFrame(bounds),
+        params=params,
+    )
+    _check_bounds(plan, strict)
+    return plan
 
 
-class ByHouseholds:
-    """Placeholder: being written."""
+def _resolve_strategies(
+    source: Source,
+    strategy: Strategy | Mapping[str, Strategy] | None,
+    n_grids: int | None,
+    zone_column: str | None,
+) -> tuple[dict[str, Strategy], dict[str, str]]:
+    villages = source.villages
+    if isinstance(strategy, Mapping):
+        if zone_column is None:
+            msg = (
+                "A dict of strategies needs zone_column=<village column naming zones>."
+            )
+            raise ValidationError(msg)
+        if zone_column not in villages:
+            msg = (
+                f"zone_column={zone_column!r} is not a village column; columns are "
+                f"{list(villages.columns)}."
+            )
+            raise ValidationError(msg)
+        zones = villages[zone_column].astype(str)
+        missing = sorted(set(zones) - set(map(str, strategy)))
+        if missing:
+            msg = (
+                f"No strategy for zone(s) {missing} of column {zone_column!r}; "
+                f"strategies were given for {sorted(map(str, strategy))}."
+            )
+            raise ValidationError(msg)
+        specs = {str(z): s for z, s in strategy.items() if str(z) in set(zones)}
+        if n_grids is not None:
+            msg = "n_grids= cannot be combined with a dict of strategies; set n_grids per strategy."
+            raise ValidationError(msg)
+        return specs, dict(zip(villages[VILLAGE_ID], zones, strict=True))
+    if strategy is None:
+        strategy = ByHouseholds(n_grids=n_grids) if n_grids else ByHouseholds()
+    elif n_grids is not None:
+        strategy = replace(strategy, n_grids=n_grids)
+    if not isinstance(
+        strategy, ByHouseholds | ByVillages | ByIndustry | ByCommunity | ByWorkload
+    ):
+        msg = f"Unknown strategy {strategy!r}; use gg.ByHouseholds(...), gg.ByVillages(...), ..."
+        raise ValidationError(msg)
+    return {ALL: strategy}, dict.fromkeys(villages[VILLAGE_ID], ALL)
 
 
-class ByIndustry:
-    """Placeholder: being written."""
+def _resolve_respect(source: Source, respect: str | None) -> str | None:
+    if respect is None:
+        return None
+    if respect == "auto":
+        v = source.villages
+        return TOWN_ID if TOWN_ID in v and v[TOWN_ID].nunique() > 1 else None
+    if respect not in source.villages:
+        msg = f"respect={respect!r} is not a column; columns are {list(source.villages.columns)}."
+        raise ValidationError(msg)
+    return respect
 
 
-class ByVillages:
-    """Placeholder: being written."""
+def _parts_to_split(
+    source: Source, specs: dict[str, Strategy], zone_of: dict[str, str]
+) -> pd.Series:
+    """Parts per village for villages too big for one grid (and community units)."""
+    v = source.villages
+    if source.adjacency is not None:
+        return pd.Series(dtype=int)
+    zone = v[VILLAGE_ID].map(zone_of)
+    hh = v[HOUSEHOLDS].to_numpy(dtype=float)
+    parts = np.ones(len(v), dtype=int)
+    for z, spec in specs.items():
+        mask = (zone == z).to_numpy()
+        if isinstance(spec, ByVillages):
+            cap = spec.households[1] if spec.households else np.inf
+            size = cap
+        elif isinstance(spec, ByCommunity):
+            size = spec.part_households or max(spec.min // 2, 1)
+            cap = 1.5 * size
+        elif spec.n_grids:
+            size = hh[mask].sum() / spec.n_grids
+            cap = size * (1 + spec.tolerance)
+        else:
+            cap = size = spec.max
+        over = mask & (hh > cap)
+        parts[over] = np.maximum(2, np.ceil(hh[over] / size - 1e-9)).astype(int)
+    split = parts > 1
+    return pd.Series(parts[split], index=v[VILLAGE_ID].to_numpy()[split])
 
 
-class ByWorkload:
-    """Placeholder: being written."""
+def _unit_xy(
+    units: gpd.GeoDataFrame, households: gpd.GeoDataFrame, household_unit: pd.Series
+) -> np.ndarray:
+    """Household centre of each unit (its representative point when it has none)."""
+    xy = shapely.get_coordinates(units.geometry.representative_point().values)
+    if len(households) and households.geometry.notna().all():
+        pos = pd.Series(np.arange(len(units)), index=units[UNIT_ID].to_numpy())
+        where = household_unit.map(pos).to_numpy()
+        ok = ~pd.isna(where)
+        where = where[ok].astype(np.int64)
+        pts = shapely.get_coordinates(households.geometry.values[ok])
+        n = np.bincount(where, minlength=len(units))
+        has = n > 0
+        for d in (0, 1):
+            xy[has, d] = (
+                np.bincount(where, weights=pts[:, d], minlength=len(units))[has]
+                / n[has]
+            )
+    return xy
 
 
-def partition(*args: object, **kwargs: object) -> object:
-    """Placeholder: being written."""
-    raise NotImplementedError
+def _household_positions(
+    source: Source, units: gpd.GeoDataFrame, household_unit: pd.Series
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Household coordinates (m) and their unit positions, for community seeding."""
+    hh = source.households
+    if not len(hh) or not hh.geometry.notna().all():
+        return None
+    pos = pd.Series(np.arange(len(units)), index=units[UNIT_ID].to_numpy())
+    where = household_unit.map(pos).to_numpy()
+    ok = ~pd.isna(where)
+    return shapely.get_coordinates(hh.geometry.values[ok]), where[ok].astype(np.int64)
+
+
+def _splits(spec: Strategy) -> bool:
+    return getattr(spec, "split", False) and spec.n_grids is not None
+
+
+def _bound_row(prob: Problem, spec: Strategy) -> dict[str, object]:
+    name = type(spec).__name__
+    if isinstance(spec, ByVillages):
+        lo, hi = float(spec.min), float(spec.max)
+        measure = "villages"
+    else:
+        lo, hi = prob.lo, prob.hi
+        measure = "workload_min" if isinstance(spec, ByWorkload) else HOUSEHOLDS
+    return {
+        "measure": measure,
+        "lo": lo,
+        "hi": hi,
+        "target": (lo + hi) / 2,
+        "strategy": name,
+    }
+
+
+def _describe(strategy: object, n_grids: int | None) -> str:
+    if isinstance(strategy, Mapping):
+        return "{" + ", ".join(f"{k!r}: {v!r}" for k, v in strategy.items()) + "}"
+    if strategy is None:
+        return repr(ByHouseholds(n_grids=n_grids) if n_grids else ByHouseholds())
+    return repr(strategy)
+
+
+def _check_bounds(plan: Plan, strict: bool) -> None:
+    out = plan.out_of_bounds()
+    if out.empty:
+        return
+    lines = [
+        f"grid {r.grid_id} ({r.town_id}): {r.value:,.0f} {r.measure} outside "
+        f"[{r.lo:,.0f}, {r.hi:,.0f}]"
+        for r in out.itertuples()
+    ]
+    msg = (
+        f"{len(out)} of {plan.n_grids} grids miss their bounds:\n  "
+        + "\n  ".join(lines[:50])
+        + ("\n  ..." if len(lines) > 50 else "")
+    )
+    if strict:
+        raise InfeasiblePartitionError(
+            msg
+            + "\nPass strict=False to get the best plan anyway, or widen the bounds."
+        )
+    warnings.warn(msg, OutOfBoundsWarning, stacklevel=3)

@@ -1,0 +1,391 @@
+"""Exact balance by cutting villages at grid borders.
+
+Whole villages rarely add up to equal grids. With ``ByHouseholds(n_grids=...,
+split=True)`` the engine solves the balanced assignment as a transportation LP, whose
+vertex solution shares at most ``k − 1`` units between grids. Each shared unit is
+cut here by its household points, on the side of its border with the receiving grid,
+so the piece joins that grid. What the cuts cannot place (a piece that would not
+touch its grid) is routed afterwards: a min-cost flow on the grid adjacency finds the
+smallest household transfers that bring every grid within tolerance, each carried out
+by moving whole border units and cutting at most one more.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.optimize import linprog
+
+from gridgeo._columns import HOUSEHOLDS, LOCATED, PERSONS, UNIT_ID, VILLAGE_ID
+from gridgeo.graph import build_contiguity, components_within
+from gridgeo.units import _area_cuts, split_polygon
+
+__all__ = ["Balancer"]
+
+
+class Balancer:
+    """Units, household→unit map, labels and adjacency while cuts are made."""
+
+    def __init__(
+        self,
+        units: gpd.GeoDataFrame,
+        household_unit: pd.Series,
+        labels: np.ndarray,
+        adjacency: sparse.csr_array,
+        households: gpd.GeoDataFrame,
+    ) -> None:
+        self.rows = [dict(r) for r in units.to_dict("records")]
+        self.crs = units.crs
+        self.columns = list(units.columns)
+        self.household_unit = household_unit.copy()
+        self.labels = list(labels)
+        self.households = households
+        coo = sparse.triu(adjacency, k=1).tocoo()
+        self.nbrs: list[set[int]] = [set() for _ in self.rows]
+        for a, b in zip(coo.row.tolist(), coo.col.tolist(), strict=True):
+            self.nbrs[a].add(b)
+            self.nbrs[b].add(a)
+        self.by_unit = pd.Series(
+            np.arange(len(household_unit)), index=household_unit.index
+        )
+        self._hh_xy = (
+            shapely.get_coordinates(households.geometry.values)
+            if len(households) and households.geometry.notna().all()
+            else None
+        )
+
+    # ----------------------------------------------------------------- queries
+    def weight(self, i: int) -> int:
+        return int(self.rows[i][HOUSEHOLDS])
+
+    def members(self, g: int) -> np.ndarray:
+        return np.flatnonzero(np.asarray(self.labels) == g)
+
+    def load(self, grids: np.ndarray) -> np.ndarray:
+        lab = np.asarray(self.labels)
+        w = np.array([r[HOUSEHOLDS] for r in self.rows], dtype=float)
+        return np.array([w[lab == g].sum() for g in grids])
+
+    def adjacency(self) -> sparse.csr_array:
+        n = len(self.rows)
+        pairs = [(a, b) for a in range(n) for b in self.nbrs[a]]
+        if not pairs:
+            return sparse.csr_array((n, n))
+        r, c = np.array(pairs).T
+        return sparse.csr_array((np.ones(len(r)), (r, c)), shape=(n, n))
+
+    def connected_without(self, g: int, i: int) -> bool:
+        rest = [m for m in self.members(g) if m != i]
+        if not rest:
+            return False
+        adj = self.adjacency()
+        return components_within(adj, np.array(rest)).max() == 0
+
+    # ------------------------------------------------------------------- edits
+    def cut(self, i: int, amount: int, b: int) -> bool:
+        """Move ``amount`` households of unit ``i`` to neighbouring grid ``b``.
+
+        The piece is cut off on the side of the unit's border with grid ``b``.
+        Returns False (changing nothing) when no such cut keeps both sides in one
+        piece with the piece touching ``b``.
+        """
+        row = self.rows[i]
+        if amount <= 0 or amount >= row[HOUSEHOLDS]:
+            return False
+        towards = [j for j in self.nbrs[i] if self.labels[j] == b]
+        if not towards:
+            return False
+        geom = row["geometry"]
+        other = shapely.union_all([self.rows[j]["geometry"] for j in towards])
+        shared = shapely.intersection(geom.boundary, other.boundary)
+        if shared.is_empty or shared.length == 0:
+            return False
+        d = np.asarray(shared.centroid.coords[0]) - np.asarray(geom.centroid.coords[0])
+        norm = float(np.hypot(*d))
+        if norm == 0:
+            return False
+        d = d / norm
+        hh_pos = self._households_of(row[UNIT_ID])
+        xy = self._hh_xy[hh_pos] if self._hh_xy is not None and len(hh_pos) else None
+        located = (
+            self.households[LOCATED].to_numpy(dtype=bool)[hh_pos]
+            if xy is not None and LOCATED in self.households
+            else np.ones(len(hh_pos), dtype=bool)
+        )
+        if xy is not None and located.sum() > amount:
+            proj = xy[located] @ d
+            order = np.argsort(-proj, kind="stable")
+            cut = 0.5 * (proj[order[amount - 1]] + proj[order[amount]])
+            near, far = split_polygon(geom, d, [cut])
+            moved = hh_pos[np.flatnonzero(located)[order[:amount]]]
+        else:
+            frac = amount / row[HOUSEHOLDS]
+            (cut,) = _area_cuts(geom, -d, np.array([frac, 1 - frac]))
+            far, near = split_polygon(geom, -d, [cut])
+            moved = np.array([], dtype=int)
+        if not (_one_piece(far) and _one_piece(near)):
+            return False
+        if shapely.intersection(far.boundary, other.boundary).length == 0:
+            return False
+        if not self._stays_connected(i, near):
+            return False
+        self._apply_cut(i, far, near, amount, moved, b)
+        return True
+
+    def _stays_connected(self, i: int, near: shapely.Geometry) -> bool:
+        """Whether shrinking unit i to ``near`` leaves its grid in no more pieces."""
+        members = set(self.members(self.labels[i]).tolist())
+        links = {
+            j
+            for j in self.nbrs[i]
+            if j in members and _touch(near, self.rows[j]["geometry"])
+        }
+        return self._pieces(members, i, links) <= self._pieces(members, i, None)
+
+    def _pieces(self, members: set[int], i: int, links: set[int] | None) -> int:
+        """Connected pieces of ``members``; with ``links``, unit i touches only those."""
+
+        def nbrs(u: int) -> set[int]:
+            if links is None:
+                return self.nbrs[u] & members
+            if u == i:
+                return links
+            out = self.nbrs[u] & members
+            return out if u in links else out - {i}
+
+        seen: set[int] = set()
+        pieces = 0
+        for start in sorted(members):
+            if start in seen:
+                continue
+            pieces += 1
+            seen.add(start)
+            todo = [start]
+            while todo:
+                for v in nbrs(todo.pop()) - seen:
+                    seen.add(v)
+                    todo.append(v)
+        return pieces
+
+    def _households_of(self, unit_id: str) -> np.ndarray:
+        return self.by_unit[(self.household_unit == unit_id).to_numpy()].to_numpy()
+
+    def _apply_cut(
+        self,
+        i: int,
+        far: shapely.Geometry,
+        near: shapely.Geometry,
+        amount: int,
+        moved: np.ndarray,
+        b: int,
+    ) -> None:
+        row = self.rows[i]
+        vid, uid = row[VILLAGE_ID], row[UNIT_ID]
+        n_parts = sum(r[VILLAGE_ID] == vid for r in self.rows)
+        if uid == vid:  # first cut of a whole village: it becomes part 1
+            self.household_unit[self.household_unit == uid] = f"{vid}-1"
+            row[UNIT_ID] = uid = f"{vid}-1"
+        new = dict(row)
+        new[UNIT_ID] = f"{vid}-{n_parts + 1}"
+        new[HOUSEHOLDS] = amount
+        new["geometry"] = far
+        if PERSONS in row:
+            if len(moved) and PERSONS in self.households:
+                p = int(self.households[PERSONS].to_numpy()[moved].sum())
+            else:
+                p = round(float(row[PERSONS]) * amount / max(row[HOUSEHOLDS], 1))
+            new[PERSONS] = p
+            row[PERSONS] = int(row[PERSONS]) - p
+        row[HOUSEHOLDS] = int(row[HOUSEHOLDS]) - amount
+        row["geometry"] = near
+        if len(moved):
+            self.household_unit.iloc[moved] = new[UNIT_ID]
+        k = len(self.rows)
+        self.rows.append(new)
+        self.labels.append(b)
+        old = self.nbrs[i] | {k}
+        self.nbrs.append(set())
+        for j in list(self.nbrs[i]):
+            self.nbrs[j].discard(i)
+        self.nbrs[i] = set()
+        for a in (i, k):
+            for j in old - {a}:
+                if _touch(self.rows[a]["geometry"], self.rows[j]["geometry"]):
+                    self.nbrs[a].add(j)
+                    self.nbrs[j].add(a)
+
+    def move_unit(self, i: int, b: int) -> None:
+        self.labels[i] = b
+
+    def repair(self, grids: np.ndarray, centres: dict[int, np.ndarray]) -> None:
+        """Give every stray piece of a grid to the neighbouring grid nearest to it."""
+        adj = self.adjacency()
+        for g in grids:
+            members = self.members(g)
+            if len(members) < 2:
+                continue
+            comp = components_within(adj, members)
+            if comp.max() == 0:
+                continue
+            w = np.array([self.weight(m) for m in members], dtype=float) + 1e-9
+            keep = np.argmax(np.bincount(comp, weights=w))
+            for c in range(comp.max() + 1):
+                if c == keep:
+                    continue
+                piece = members[comp == c]
+                options = sorted(
+                    {self.labels[j] for m in piece for j in self.nbrs[m]} - {g}
+                )
+                if not options:
+                    continue
+                xy = np.mean(
+                    [
+                        self.rows[m]["geometry"].representative_point().coords[0]
+                        for m in piece
+                    ],
+                    axis=0,
+                )
+                best = min(options, key=lambda h: (np.hypot(*(centres[h] - xy)), h))
+                for m in piece:
+                    self.labels[m] = best
+            adj = self.adjacency()
+
+    def centres(self) -> dict[int, np.ndarray]:
+        """Household-weighted centre of every grid (unit representative points)."""
+        lab = np.asarray(self.labels)
+        xy = np.array(
+            [r["geometry"].representative_point().coords[0] for r in self.rows]
+        )
+        w = np.array([r[HOUSEHOLDS] for r in self.rows], dtype=float) + 1e-9
+        return {
+            int(g): (xy[lab == g] * w[lab == g, None]).sum(axis=0) / w[lab == g].sum()
+            for g in np.unique(lab)
+        }
+
+    # ------------------------------------------------------------------- flows
+    def route(self, grids: np.ndarray, lo: float, hi: float) -> None:
+        """Carry out the smallest border flows that bring ``grids`` into [lo, hi]."""
+        for a, b, amount in self._flows(grids, lo, hi):
+            self._transfer(a, b, amount)
+
+    def _flows(
+        self, grids: np.ndarray, lo: float, hi: float
+    ) -> list[tuple[int, int, int]]:
+        lab = np.asarray(self.labels)
+        pos = {g: n for n, g in enumerate(grids)}
+        pairs = sorted(
+            {
+                (min(lab[a], lab[b]), max(lab[a], lab[b]))
+                for a in range(len(self.rows))
+                for b in self.nbrs[a]
+                if lab[a] != lab[b] and lab[a] in pos and lab[b] in pos
+            }
+        )
+        load = self.load(grids)
+        if not pairs or np.all((load >= lo) & (load <= hi)):
+            return []
+        k, m = len(grids), len(pairs)
+        inc = sparse.lil_array((k, 2 * m))
+        for e, (a, b) in enumerate(pairs):
+            inc[pos[a], e], inc[pos[b], e] = -1, 1
+            inc[pos[a], m + e], inc[pos[b], m + e] = 1, -1
+        res = linprog(
+            np.ones(2 * m),
+            A_ub=sparse.vstack([inc, -inc]).tocsr(),
+            b_ub=np.concatenate([hi - load, load - lo]),
+            bounds=(0, None),
+            method="highs-ds",
+        )
+        if res.status != 0:
+            return []
+        x = np.round(res.x).astype(int)
+        flows = [(a, b, int(x[e])) for e, (a, b) in enumerate(pairs) if x[e] > 0]
+        flows += [
+            (b, a, int(x[m + e])) for e, (a, b) in enumerate(pairs) if x[m + e] > 0
+        ]
+        flows.sort(key=lambda f: (-load[pos[f[0]]], f[0], f[1]))
+        return flows
+
+    def _transfer(self, a: int, b: int, amount: int) -> None:
+        """Move ``amount`` households from grid ``a`` to grid ``b`` across their border."""
+        left = amount
+        border = sorted(
+            (
+                i
+                for i in self.members(a)
+                if any(self.labels[j] == b for j in self.nbrs[i])
+            ),
+            key=lambda i: (self.weight(i), self.rows[i][UNIT_ID]),
+        )
+        # whole units first, largest that fits, while a stays connected
+        for i in sorted(border, key=lambda i: -self.weight(i)):
+            if self.weight(i) <= left and self.connected_without(a, i):
+                self.move_unit(i, b)
+                left -= self.weight(i)
+        if left <= 0:
+            return
+        # then cut one border unit: parts of villages already cut first
+        vid = [self.rows[i][VILLAGE_ID] for i in range(len(self.rows))]
+        cands = [i for i in border if self.labels[i] == a and self.weight(i) > left]
+        cands.sort(key=lambda i: (self.rows[i][UNIT_ID] == vid[i], self.weight(i)))
+        for i in cands:
+            if self.cut(i, left, b):
+                return
+
+    def frame(self) -> tuple[gpd.GeoDataFrame, pd.Series, np.ndarray]:
+        units = gpd.GeoDataFrame(
+            self.rows, columns=self.columns, geometry="geometry", crs=self.crs
+        )
+        units[HOUSEHOLDS] = units[HOUSEHOLDS].astype(np.int64)
+        if PERSONS in units:
+            units[PERSONS] = units[PERSONS].astype(np.int64)
+        return units, self.household_unit, np.asarray(self.labels, dtype=np.int64)
+
+
+def _touch(a: shapely.Geometry, b: shapely.Geometry) -> bool:
+    return bool(shapely.intersection(a.boundary, b.boundary).length > 0)
+
+
+def _one_piece(geom: shapely.Geometry) -> bool:
+    return geom.geom_type == "Polygon" and not geom.is_empty
+
+
+def balance_with_splits(
+    units: gpd.GeoDataFrame,
+    household_unit: pd.Series,
+    labels: np.ndarray,
+    adjacency: sparse.csr_array,
+    households: gpd.GeoDataFrame,
+    jobs: list[tuple[np.ndarray, float, float, list[tuple[int, int, float]]]],
+) -> tuple[gpd.GeoDataFrame, pd.Series, np.ndarray, sparse.csr_array, pd.DataFrame]:
+    """Cut the shared units, then route what is left, for every splitting problem.
+
+    Parameters
+    ----------
+    units, household_unit, labels, adjacency, households
+        The plan so far.
+    jobs
+        Per problem: its grid labels, the bounds ``lo`` / ``hi``, and the shares
+        ``(unit position, grid label, fraction)`` from the engine.
+
+    Returns
+    -------
+    tuple
+        New ``units``, ``household_unit``, ``labels``, ``adjacency``, ``bridges``.
+    """
+    bal = Balancer(units, household_unit, labels, adjacency, households)
+    for grids, lo, hi, shares in jobs:
+        for i, g, f in sorted(shares, key=lambda s: -s[2]):
+            bal.cut(i, round(f * units[HOUSEHOLDS].iat[i]), g)
+        mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
+        for shrink in (0.6, 0.8, 0.95):
+            bal.repair(grids, bal.centres())
+            bal.route(grids, mid - shrink * half, mid + shrink * half)
+    units, household_unit, labels = bal.frame()
+    adjacency, bridges = build_contiguity(
+        units, rook=True, ids=units[UNIT_ID].to_numpy()
+    )
+    return units, household_unit, labels, adjacency, bridges

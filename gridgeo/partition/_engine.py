@@ -1,0 +1,440 @@
+"""The districting engine: seeded location–allocation with capacities, then repair.
+
+One *problem* is a set of units (usually one township of one zone) to be cut into
+``k`` grids whose weights lie in ``[lo, hi]``. The engine follows Hess's
+location–allocation model:
+
+1. seed ``k`` centres with weighted k-means (scikit-learn);
+2. assign units to centres with a capacitated MILP (``scipy.optimize.milp``/HiGHS)
+   minimising household-weighted squared distance, bounds as soft constraints with a
+   dominant penalty (so an infeasible case still returns the least-violating plan);
+3. move centres to the weighted means and repeat until the assignment is stable;
+4. repair contiguity (stray pieces join the neighbouring grid that costs least);
+5. refine by single-unit boundary moves that keep every grid connected and never
+   worsen the bounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+from sklearn.cluster import KMeans
+
+from gridgeo._rng import sklearn_seed
+from gridgeo.graph import components_within
+
+__all__ = ["Problem", "solve"]
+
+
+@dataclass
+class Problem:
+    """One sub-problem: the units at positions ``idx`` into ``k`` grids.
+
+    ``count`` (per unit) with ``count_lo`` / ``count_hi`` bound e.g. the number of
+    villages per grid; ``categories`` (ints per unit) with ``purity_weight`` make
+    grids homogeneous; ``seeds`` are optional initial centres (``k × 2``, km).
+    """
+
+    idx: np.ndarray
+    k: int
+    lo: float
+    hi: float
+    name: str = ""
+    count: np.ndarray | None = None
+    count_lo: float = 0.0
+    count_hi: float = np.inf
+    categories: np.ndarray | None = None
+    purity_weight: float = 0.0
+    seeds: np.ndarray | None = None
+    alternatives: tuple[int, ...] = ()
+
+
+def misses_bounds(p: Problem, labels: np.ndarray, weight: np.ndarray) -> bool:
+    """Whether a solution leaves a grid outside the problem's hard bounds."""
+    w = weight[p.idx]
+    if p.count is not None:
+        c = np.bincount(labels, weights=p.count, minlength=p.k)
+        return bool(np.any((c < p.count_lo - 1e-6) | (c > p.count_hi + 1e-6)))
+    g = np.bincount(labels, weights=w, minlength=p.k)
+    return bool(np.any((g < p.lo - 1e-6) | (g > p.hi + 1e-6)))
+
+
+def solve(
+    p: Problem,
+    xy_km: np.ndarray,
+    weight: np.ndarray,
+    adjacency: sparse.csr_array,
+    rng: np.random.Generator,
+    *,
+    max_iter: int = 8,
+    time_limit: float = 10.0,
+    split: bool = False,
+) -> tuple[np.ndarray, list[tuple[int, int, float]]]:
+    """Solve one problem; return grid labels ``0..k-1`` aligned with ``p.idx``.
+
+    Parameters
+    ----------
+    p
+        The problem.
+    xy_km
+        Unit centres of the whole plan, kilometres, ``n × 2``.
+    weight
+        Balancing weight of every unit (households or workload).
+    adjacency
+        Unit adjacency of the whole plan.
+    rng
+        Random generator (seeding).
+    max_iter
+        Location–allocation rounds.
+    time_limit
+        Seconds per MILP solve.
+    split
+        Balance exactly with a fractional assignment: units shared between grids
+        are returned in ``shares`` to be cut (at most ``k - 1`` of them).
+
+    Returns
+    -------
+    labels : numpy.ndarray
+        Local labels (a shared unit gets its largest share).
+    shares : list of (int, int, float)
+        ``(local unit, local grid, fraction)`` of the other grids' shares.
+    """
+    n, k = len(p.idx), p.k
+    if k <= 1 or n == 0:
+        return np.zeros(n, dtype=np.int64), []
+    xy = xy_km[p.idx]
+    w = weight[p.idx].astype(float)
+    adj = adjacency[p.idx][:, p.idx].tocsr()
+    if n <= k:
+        return np.arange(n, dtype=np.int64), []
+    centres, cats = _seed(p, xy, w, rng)
+    labels = None
+    scale = 1.0
+    # whole units by MILP while small; count bounds (villages) make HiGHS slow, so
+    # those and large problems use the LP with rounding and repair
+    integral = not split and p.count is None and n * min(k, 10) <= 4000
+    if split:  # exact balance; the shared units absorb the remainder
+        target = float(w.sum()) / k
+        p = replace(p, lo=target, hi=target)
+    for _ in range(max_iter):
+        cost = _cost(xy, centres, p, cats, scale)
+        cand, x = _assign(cost, w, p, time_limit, integral=integral)
+        new = cand[np.arange(n), np.argmax(x, axis=1)]
+        frac = np.zeros((n, k))
+        np.put_along_axis(frac, cand, x, axis=1)
+        if labels is not None and np.array_equal(new, labels):
+            break
+        labels = new
+        centres = _centres_frac(xy, w, frac, centres)
+        scale = _scale(xy, w, labels, centres)
+        if p.categories is not None:
+            cats = _majority(p.categories, w, labels, k, cats)
+    if split:
+        shares = [
+            (int(i), int(j), float(frac[i, j]))
+            for i, j in zip(*np.nonzero((frac > 1e-6) & (frac < 1 - 1e-6)), strict=True)
+            if j != labels[i]
+        ]
+        return labels, shares
+    cost = _cost(xy, centres, p, cats, scale)
+    labels = repair_contiguity(labels, adj, cost, w)
+    labels = refine(labels, adj, cost, w, p)
+    return labels, []
+
+
+def _seed(
+    p: Problem, xy: np.ndarray, w: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray | None]:
+    k = p.k
+    if p.categories is not None:
+        return _seed_by_category(p, xy, w, rng)
+    init = p.seeds if p.seeds is not None and len(p.seeds) == k else "k-means++"
+    km = KMeans(
+        n_clusters=k,
+        init=init,
+        n_init=1 if not isinstance(init, str) else 3,
+        random_state=sklearn_seed(rng),
+    )
+    km.fit(xy, sample_weight=np.maximum(w, 1e-9))
+    return km.cluster_centers_, None
+
+
+def _seed_by_category(
+    p: Problem, xy: np.ndarray, w: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Share the k centres among categories by weight, k-means within each."""
+    cats = np.asarray(p.categories)
+    values = np.unique(cats)
+    totals = np.array([w[cats == c].sum() for c in values])
+    share = totals / totals.sum() * p.k
+    alloc = np.floor(share).astype(int)
+    for j in np.argsort(-(share - alloc), kind="stable")[: p.k - alloc.sum()]:
+        alloc[j] += 1
+    centres, labels = [], []
+    for c, m in zip(values, alloc, strict=True):
+        pts = cats == c
+        m = int(min(m, pts.sum()))
+        if m == 0:
+            continue
+        km = KMeans(n_clusters=m, n_init=3, random_state=sklearn_seed(rng))
+        km.fit(xy[pts], sample_weight=np.maximum(w[pts], 1e-9))
+        centres.append(km.cluster_centers_)
+        labels.extend([c] * m)
+    while sum(len(c) for c in centres) < p.k:  # categories with too few units
+        far = np.argmax(np.min(_sqdist(xy, np.vstack(centres)), axis=1))
+        centres.append(xy[far][None])
+        labels.append(cats[far])
+    return np.vstack(centres), np.asarray(labels)
+
+
+def _sqdist(xy: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    d = xy[:, None, :] - centres[None, :, :]
+    return np.einsum("ijk,ijk->ij", d, d)
+
+
+def _cost(
+    xy: np.ndarray,
+    centres: np.ndarray,
+    p: Problem,
+    cats: np.ndarray | None,
+    scale: float,
+) -> np.ndarray:
+    cost = _sqdist(xy, centres)
+    if p.categories is not None and cats is not None and p.purity_weight > 0:
+        mismatch = np.asarray(p.categories)[:, None] != cats[None, :]
+        cost = cost + p.purity_weight * scale * mismatch
+    return cost
+
+
+def _scale(
+    xy: np.ndarray, w: np.ndarray, labels: np.ndarray, centres: np.ndarray
+) -> float:
+    """Household-weighted mean squared distance to the centre: a grid's radius²."""
+    d = np.einsum("ij,ij->i", xy - centres[labels], xy - centres[labels])
+    return float(max(np.average(d, weights=np.maximum(w, 1e-9)), 1e-6))
+
+
+def _centres_frac(
+    xy: np.ndarray, w: np.ndarray, frac: np.ndarray, old: np.ndarray
+) -> np.ndarray:
+    mass = frac * w[:, None]
+    total = mass.sum(axis=0)
+    out = old.copy()
+    ok = total > 0
+    out[ok] = (mass.T @ xy)[ok] / total[ok, None]
+    return out
+
+
+def _majority(
+    categories: np.ndarray, w: np.ndarray, labels: np.ndarray, k: int, old: np.ndarray
+) -> np.ndarray:
+    out = old.copy()
+    for g in range(k):
+        members = labels == g
+        if members.any():
+            vals, inv = np.unique(np.asarray(categories)[members], return_inverse=True)
+            out[g] = vals[np.argmax(np.bincount(inv, weights=w[members]))]
+    return out
+
+
+def _assign(
+    cost: np.ndarray, w: np.ndarray, p: Problem, time_limit: float, *, integral: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Capacitated assignment with soft bounds; returns candidates and their shares.
+
+    Small problems are solved as a MILP (whole units); large ones as the LP
+    relaxation, a transportation problem whose vertex solution shares at most
+    ``k - 1`` units between grids (rounded by the caller to the largest share, or cut).
+    """
+    n, k = cost.shape
+    m = min(k, 10)
+    cand = np.argsort(cost, axis=1, kind="stable")[:, :m]
+    rows = np.repeat(np.arange(n), m)
+    cols = cand.ravel()
+    nx_ = len(rows)
+    unit_cost = (w[rows] + 1e-6) * cost[rows, cols]
+    penalty = 10.0 * float(cost.max()) + 1.0
+    has_count = p.count is not None and (p.count_lo > 0 or np.isfinite(p.count_hi))
+    n_slack = 2 * k * (2 if has_count else 1)
+    c = np.concatenate([unit_cost, np.full(n_slack, penalty)])
+    if has_count:
+        # villages are coarse: one village over the bound costs like 1/4 grid of households
+        c[nx_ + 2 * k :] = penalty * max(p.lo, 1.0) / 4
+    # each unit exactly once
+    a_rows = [sparse.csr_array((np.ones(nx_), (rows, np.arange(nx_))), shape=(n, nx_))]
+    lo_b, hi_b = [np.ones(n)], [np.ones(n)]
+    # weight per grid within [lo, hi] (slack s+ then s-)
+    wmat = sparse.csr_array((w[rows], (cols, np.arange(nx_))), shape=(k, nx_))
+    a_rows.append(wmat)
+    lo_b.append(np.full(k, p.lo))
+    hi_b.append(np.full(k, p.hi))
+    if has_count:
+        cmat = sparse.csr_array((p.count[rows], (cols, np.arange(nx_))), shape=(k, nx_))
+        a_rows.append(cmat)
+        lo_b.append(np.full(k, p.count_lo))
+        hi_b.append(np.full(k, p.count_hi))
+    # no empty grid
+    a_rows.append(
+        sparse.csr_array((np.ones(nx_), (cols, np.arange(nx_))), shape=(k, nx_))
+    )
+    lo_b.append(np.ones(k))
+    hi_b.append(np.full(k, np.inf))
+    a = sparse.vstack(a_rows, format="csr")
+    slack = sparse.lil_array((a.shape[0], n_slack))
+    for j in range(k):
+        slack[n + j, j] = -1.0  # s+ lowers the weight row
+        slack[n + j, k + j] = 1.0  # s- raises it
+        if has_count:
+            slack[n + k + j, 2 * k + j] = -1.0
+            slack[n + k + j, 3 * k + j] = 1.0
+    a = sparse.hstack([a, slack.tocsr()], format="csr")
+    integrality = np.concatenate([np.full(nx_, float(integral)), np.zeros(n_slack)])
+    bounds = Bounds(
+        np.zeros(nx_ + n_slack),
+        np.concatenate([np.ones(nx_), np.full(n_slack, np.inf)]),
+    )
+    res = milp(
+        c,
+        constraints=LinearConstraint(a, np.concatenate(lo_b), np.concatenate(hi_b)),
+        integrality=integrality,
+        bounds=bounds,
+        # a node limit, unlike a time limit, keeps the result machine-independent
+        options={"time_limit": time_limit, "node_limit": 5000, "presolve": True},
+    )
+    if res.x is None:  # no incumbent in time: fall back to the nearest centre
+        x = np.zeros((n, m))
+        x[:, 0] = 1.0
+        return cand, x
+    return cand, res.x[:nx_].reshape(n, m)
+
+
+def repair_contiguity(
+    labels: np.ndarray, adj: sparse.csr_array, cost: np.ndarray, w: np.ndarray
+) -> np.ndarray:
+    """Give every stray piece of a grid to the neighbouring grid that costs least.
+
+    Parameters
+    ----------
+    labels
+        Grid label per unit.
+    adj
+        Adjacency of the units (same order).
+    cost
+        ``n × k`` assignment cost per household.
+    w
+        Unit weights.
+
+    Returns
+    -------
+    numpy.ndarray
+        Labels with every grid connected (the heaviest piece of a grid stays).
+    """
+    labels = labels.copy()
+    k = cost.shape[1]
+    for _ in range(4 * k):
+        changed = False
+        for g in range(k):
+            members = np.flatnonzero(labels == g)
+            if len(members) < 2:
+                continue
+            comp = components_within(adj, members)
+            if comp.max() == 0:
+                continue
+            keep = np.argmax(np.bincount(comp, weights=w[members] + 1e-9))
+            for c in range(comp.max() + 1):
+                if c == keep:
+                    continue
+                piece = members[comp == c]
+                nbrs = np.unique(adj[piece].indices)
+                options = np.setdiff1d(np.unique(labels[nbrs]), [g])
+                if len(options) == 0:
+                    continue
+                total = (w[piece, None] + 1e-9) * cost[np.ix_(piece, options)]
+                labels[piece] = options[np.argmin(total.sum(axis=0))]
+                changed = True
+        if not changed:
+            break
+    return labels
+
+
+def _violation(weight: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return np.maximum(lo - weight, 0) + np.maximum(weight - hi, 0)
+
+
+def refine(
+    labels: np.ndarray,
+    adj: sparse.csr_array,
+    cost: np.ndarray,
+    w: np.ndarray,
+    p: Problem,
+    *,
+    max_passes: int = 30,
+) -> np.ndarray:
+    """Single-unit boundary moves that reduce bound violation, then cost.
+
+    A move is taken only when the donor grid stays connected, the donor keeps at
+    least one unit, and the total violation of the bounds (weight, then count) does
+    not grow; among those the one with the largest gain is applied.
+
+    Returns
+    -------
+    numpy.ndarray
+        Improved labels.
+    """
+    labels = labels.copy()
+    k = cost.shape[1]
+    wg = np.bincount(labels, weights=w, minlength=k)
+    cnt = p.count if p.count is not None else np.ones(len(w))
+    cg = np.bincount(labels, weights=cnt, minlength=k)
+    size = np.bincount(labels, minlength=k)
+    penalty = 10.0 * float(cost.max()) + 1.0
+    cpen = penalty * max(p.lo, 1.0) / 4 if p.count is not None else 0.0
+    indptr, indices = adj.indptr, adj.indices
+    for _ in range(max_passes):
+        moved = False
+        for i in range(len(labels)):
+            a = labels[i]
+            nbr = indices[indptr[i] : indptr[i + 1]]
+            others = np.unique(labels[nbr])
+            others = others[others != a]
+            if len(others) == 0 or size[a] == 1:
+                continue
+            dv_w = (
+                _violation(wg[a] - w[i], p.lo, p.hi)
+                + _violation(wg[others] + w[i], p.lo, p.hi)
+                - _violation(wg[a], p.lo, p.hi)
+                - _violation(wg[others], p.lo, p.hi)
+            )
+            dv_c = (
+                _violation(cg[a] - cnt[i], p.count_lo, p.count_hi)
+                + _violation(cg[others] + cnt[i], p.count_lo, p.count_hi)
+                - _violation(cg[a], p.count_lo, p.count_hi)
+                - _violation(cg[others], p.count_lo, p.count_hi)
+            )
+            gain = -(
+                penalty * dv_w + cpen * dv_c + w[i] * (cost[i, others] - cost[i, a])
+            )
+            ok = (dv_w <= 1e-9) & (dv_c <= 1e-9) & (gain > 1e-9)
+            if not ok.any():
+                continue
+            b = others[ok][np.argmax(gain[ok])]
+            same = nbr[labels[nbr] == a]
+            if len(same) > 1:
+                rest = np.flatnonzero(labels == a)
+                rest = rest[rest != i]
+                if components_within(adj, rest).max() > 0:
+                    continue
+            labels[i] = b
+            wg[a] -= w[i]
+            wg[b] += w[i]
+            cg[a] -= cnt[i]
+            cg[b] += cnt[i]
+            size[a] -= 1
+            size[b] += 1
+            moved = True
+        if not moved:
+            break
+    return labels

@@ -1,0 +1,238 @@
+"""Planning units: whole villages, and oversized villages split into parts.
+
+A unit is the smallest piece a grid is made of. Normally a unit is an administrative
+village; a village with more households than a grid may hold is cut into parts
+("slabs") by straight cuts through its household points, each part with its own
+polygon inside the village and about the same number of households.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gridgeo._columns import (
+    HOUSEHOLDS,
+    LOCATED,
+    PERSONS,
+    UNIT_ID,
+    VILLAGE_ID,
+)
+
+__all__ = ["build_units", "split_polygon", "unit_id_of_part"]
+
+
+def unit_id_of_part(village_id: str, part: int) -> str:
+    """Return the id of part ``part`` (1-based) of a split village, e.g. ``"…-2"``."""
+    return f"{village_id}-{part}"
+
+
+def build_units(
+    villages: gpd.GeoDataFrame,
+    households: gpd.GeoDataFrame,
+    parts: pd.Series | None = None,
+) -> tuple[gpd.GeoDataFrame, pd.Series]:
+    """Turn villages into planning units, splitting the villages named in ``parts``.
+
+    Parameters
+    ----------
+    villages
+        County villages (``village_id``, ``town_id``, ``households``, ``persons``,
+        geometry in a metric CRS).
+    households
+        County households (``household_id``, ``village_id``, geometry); may be empty.
+    parts
+        Number of parts per ``village_id`` for the villages to split (values ≥ 2).
+        Villages not named stay whole.
+
+    Returns
+    -------
+    units : geopandas.GeoDataFrame
+        One row per unit: ``unit_id``, ``village_id`` and every village column,
+        ``households`` and ``persons`` of the unit, geometry. Whole villages keep
+        ``unit_id == village_id``; parts are ``"<village_id>-<k>"``.
+    household_unit : pandas.Series
+        ``unit_id`` of every household, aligned with ``households``' index.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd, shapely
+    >>> v = gpd.GeoDataFrame({"village_id": ["a"], "town_id": ["t"],
+    ...     "households": [4], "persons": [8]},
+    ...     geometry=[shapely.box(0, 0, 4, 1)], crs=3857)
+    >>> h = gpd.GeoDataFrame({"household_id": list("pqrs"), "village_id": ["a"] * 4},
+    ...     geometry=gpd.points_from_xy([0.5, 1.5, 2.5, 3.5], [0.5] * 4), crs=3857)
+    >>> units, hu = build_units(v, h, pd.Series({"a": 2}))
+    >>> units[["unit_id", "households"]].values.tolist()
+    [['a-1', 2], ['a-2', 2]]
+    >>> hu.tolist()
+    ['a-1', 'a-1', 'a-2', 'a-2']
+    """
+    household_unit = pd.Series(
+        households[VILLAGE_ID].to_numpy(dtype=object),
+        index=households.index,
+        name=UNIT_ID,
+    )
+    whole = villages.copy()
+    whole.insert(0, UNIT_ID, whole[VILLAGE_ID].astype(str))
+    if parts is None or len(parts) == 0:
+        return whole.reset_index(drop=True), household_unit
+    parts = parts[parts >= 2]
+    by_village = households.groupby(VILLAGE_ID).indices if len(households) else {}
+    pieces = []
+    split_mask = whole[VILLAGE_ID].isin(parts.index)
+    for row in whole[split_mask].itertuples(index=False):
+        vid = getattr(row, VILLAGE_ID)
+        k = int(parts[vid])
+        idx = by_village.get(vid, np.array([], dtype=int))
+        rows, labels = _split_village(row._asdict(), households.iloc[idx], k, whole)
+        pieces.extend(rows)
+        if len(idx):
+            household_unit.iloc[idx] = labels
+    split = gpd.GeoDataFrame(pieces, columns=whole.columns, crs=whole.crs)
+    units = pd.concat([whole[~split_mask], split], ignore_index=True)
+    return gpd.GeoDataFrame(units, geometry="geometry", crs=whole.crs), household_unit
+
+
+def _split_village(
+    row: dict, hh: gpd.GeoDataFrame, k: int, whole: gpd.GeoDataFrame
+) -> tuple[list[dict], np.ndarray]:
+    """Cut one village into ``k`` slabs of equal household counts."""
+    polygon = row["geometry"]
+    vid = row[VILLAGE_ID]
+    total = int(row[HOUSEHOLDS])
+    located = (
+        hh[LOCATED].to_numpy(dtype=bool) if LOCATED in hh else np.ones(len(hh), bool)
+    )
+    xy = shapely.get_coordinates(hh.geometry.values[located]) if len(hh) else None
+    if xy is not None and len(xy) >= k:
+        axis = _principal_axis(xy)
+        proj = xy @ axis
+        order = np.argsort(proj, kind="stable")
+        bounds = np.linspace(0, len(proj), k + 1).round().astype(int)
+        cuts = [0.5 * (proj[order[b - 1]] + proj[order[b]]) for b in bounds[1:-1]]
+        fractions = np.diff(bounds) / len(proj)
+    else:
+        coords = shapely.get_coordinates(polygon)
+        axis = _principal_axis(coords)
+        fractions = np.full(k, 1.0 / k)
+        cuts = _area_cuts(polygon, axis, fractions)
+    polys = split_polygon(polygon, axis, cuts)
+    labels = np.empty(len(hh), dtype=object)
+    if len(hh):
+        loc_labels = np.empty(located.sum(), dtype=object)
+        part_of = np.searchsorted(np.asarray(cuts), xy @ axis) if xy is not None else []
+        for j in range(k):
+            loc_labels[np.asarray(part_of) == j] = unit_id_of_part(vid, j + 1)
+        labels[located] = loc_labels
+        # Households without own coordinates are spread over the parts in proportion.
+        n_un = int((~located).sum())
+        if n_un:
+            share = np.repeat(np.arange(k), _largest_remainder(fractions, n_un))
+            labels[~located] = [unit_id_of_part(vid, j + 1) for j in share]
+        counts = pd.Series(labels).value_counts()
+        hh_counts = np.array(
+            [counts.get(unit_id_of_part(vid, j + 1), 0) for j in range(k)]
+        )
+        persons = hh[PERSONS].groupby(labels).sum() if PERSONS in hh else None
+    else:
+        hh_counts = _largest_remainder(fractions, total)
+        persons = None
+    p_counts = (
+        np.array([persons.get(unit_id_of_part(vid, j + 1), 0) for j in range(k)])
+        if persons is not None
+        else _largest_remainder(fractions, int(row.get(PERSONS, 0) or 0))
+    )
+    rows = []
+    for j in range(k):
+        part = dict(row)
+        part[UNIT_ID] = unit_id_of_part(vid, j + 1)
+        part[HOUSEHOLDS] = int(hh_counts[j])
+        if PERSONS in part:
+            part[PERSONS] = int(p_counts[j])
+        part["geometry"] = polys[j]
+        rows.append(part)
+    return rows, labels
+
+
+def _principal_axis(xy: np.ndarray) -> np.ndarray:
+    """Unit vector of the direction of largest spread."""
+    centred = xy - xy.mean(axis=0)
+    if len(xy) < 2 or not np.any(centred):
+        return np.array([1.0, 0.0])
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    axis = vt[0]
+    # a stable sign, so the same village is always cut from the same end
+    return axis if (axis[0], axis[1]) >= (0, 0) else -axis
+
+
+def _largest_remainder(fractions: np.ndarray, total: int) -> np.ndarray:
+    raw = np.asarray(fractions, dtype=float) * total
+    out = np.floor(raw).astype(int)
+    rest = total - out.sum()
+    if rest > 0:
+        out[np.argsort(-(raw - out), kind="stable")[:rest]] += 1
+    return out
+
+
+def _area_cuts(
+    polygon: shapely.Geometry, axis: np.ndarray, fractions: np.ndarray
+) -> list[float]:
+    """Thresholds along ``axis`` that cut ``polygon`` into the given area fractions."""
+    coords = shapely.get_coordinates(polygon) @ axis
+    lo, hi = float(coords.min()), float(coords.max())
+    total = polygon.area
+    cuts = []
+    for target in np.cumsum(fractions)[:-1]:
+        a, b = lo, hi
+        for _ in range(40):
+            mid = 0.5 * (a + b)
+            piece = split_polygon(polygon, axis, [mid])[0]
+            if piece.area < target * total:
+                a = mid
+            else:
+                b = mid
+        cuts.append(0.5 * (a + b))
+    return cuts
+
+
+def split_polygon(
+    polygon: shapely.Geometry, axis: np.ndarray, cuts: list[float] | np.ndarray
+) -> list[shapely.Geometry]:
+    """Cut ``polygon`` into slabs perpendicular to ``axis`` at the given thresholds.
+
+    Parameters
+    ----------
+    polygon
+        The polygon to cut.
+    axis
+        Unit direction vector; slab ``j`` holds the points ``p`` with
+        ``cuts[j-1] < p·axis <= cuts[j]``.
+    cuts
+        Increasing thresholds (``k - 1`` of them for ``k`` slabs).
+
+    Returns
+    -------
+    list of shapely geometries
+        The ``k`` slabs in order along ``axis``.
+    """
+    minx, miny, maxx, maxy = polygon.bounds
+    reach = 2 * (maxx - minx + maxy - miny) + 1.0
+    centre = np.array([(minx + maxx) / 2, (miny + maxy) / 2])
+    normal = np.array([-axis[1], axis[0]])
+    c0 = float(centre @ axis)
+    edges = [c0 - reach, *cuts, c0 + reach]
+    slabs = []
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        base = centre + axis * (np.array([a, b]) - c0)[:, None]
+        corners = [
+            base[0] - normal * reach,
+            base[1] - normal * reach,
+            base[1] + normal * reach,
+            base[0] + normal * reach,
+        ]
+        slabs.append(shapely.Polygon(corners))
+    pieces = shapely.intersection(polygon, np.array(slabs, dtype=object))
+    return list(pieces)
