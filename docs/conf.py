@@ -43,6 +43,7 @@ autosummary_generate = True
 autosummary_imported_members = True
 autodoc_typehints = "signature"
 autodoc_member_order = "bysource"
+python_maximum_signature_line_length = 88  # one parameter per line when long
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
