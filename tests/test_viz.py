@@ -466,3 +466,16 @@ def test_coverage_map_uncovered_points_opt_in(coverage, tmp_path):
     assert options["cls"].count("1") == len(coverage.uncovered)
     assert options["popup"]["fields"] == ["village_id"]
     assert "head_name" not in page
+
+
+def test_explore_draws_on_an_existing_map(plan, tmp_path):
+    base = folium.Map(location=[39.0, 116.0], tiles=None, zoom_start=5)
+    folium.CircleMarker([39.0, 116.0], radius=3).add_to(base)
+    m = plan.explore(m=base, lang="en", tiles=None)
+    assert m is base
+    page = _html(m, tmp_path)
+    assert "circle_marker" in page  # what was on the map stays
+    layers = page_layers(page)
+    assert len(layers) == 4  # grids, villages, townships, hexagons
+    fresh = page_layers(_html(plan.explore(tiles=None), tmp_path, "new.html"))
+    assert layers[0][2]["fill"] == fresh[0][2]["fill"]

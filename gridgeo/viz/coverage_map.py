@@ -52,6 +52,7 @@ def coverage_map(
     plan: Any,
     coverage: Any = None,
     *,
+    m: folium.Map | None = None,
     service_points: gpd.GeoDataFrame | None = None,
     service_areas: gpd.GeoDataFrame | None = None,
     uncovered: gpd.GeoDataFrame | None = None,
@@ -82,6 +83,8 @@ def coverage_map(
     coverage
         The result of :func:`gridgeo.service_coverage` on ``plan``; supplies the
         service areas, per-household covered flags and per-grid shares.
+    m
+        Draw on this existing folium map (see :func:`gridgeo.plan_map`).
     service_points
         Service points (any CRS; default ``plan.county.service_points``).
     service_areas
@@ -146,6 +149,7 @@ def coverage_map(
         share = (cov / tot.replace(0, np.nan)).rename("coverage")
     return compose(
         plan,
+        m=m,
         column="coverage" if share is not None else None,
         scheme=scheme,
         k=k,

@@ -38,6 +38,7 @@ _STATUS_COLOURS = ["#1a9850", "#d73027"]  # visited / covered, not
 def plan_map(
     plan: Any,
     *,
+    m: folium.Map | None = None,
     column: str | pd.Series | None = None,
     scheme: str = "quantiles",
     k: int = 5,
@@ -73,6 +74,10 @@ def plan_map(
     ----------
     plan
         A :class:`gridgeo.Plan`.
+    m
+        Draw on this existing folium map instead of a new one; its base map is
+        kept (``tiles`` then only decides the overlay shift: name the map's tiles,
+        e.g. ``"gaode"``, so the overlays line up).
     column
         Colour grids by this value instead of by neighbour colouring: a column of
         ``plan.grids`` or a Series indexed by ``grid_id`` (e.g. KPI scores), classed
@@ -133,6 +138,7 @@ def plan_map(
     """
     return compose(
         plan,
+        m=m,
         column=column,
         scheme=scheme,
         k=k,
@@ -255,6 +261,7 @@ def compose(
     service_points: gpd.GeoDataFrame | None = None,
     service_areas: gpd.GeoDataFrame | None = None,
     demand: gpd.GeoDataFrame | None = None,
+    m: folium.Map | None = None,
 ) -> folium.Map:
     """Build the page; ``demand`` (coverage) has ``covered`` and ``weight`` columns."""
     tr = labels(lang)
@@ -277,13 +284,16 @@ def compose(
     x0, y0, x1, y1 = grids.to_crs(4326).total_bounds
     if shift is not None:
         (x0, x1), (y0, y1) = shift(np.array([x0, x1]), np.array([y0, y1]))
-    m = base_map(
-        (x0, y0, x1, y1),
-        tiles=tiles,
-        tianditu_key=tianditu_key,
-        lang=lang,
-        max_zoom=max_zoom,
-    )
+    if m is None:
+        m = base_map(
+            (x0, y0, x1, y1),
+            tiles=tiles,
+            tianditu_key=tianditu_key,
+            lang=lang,
+            max_zoom=max_zoom,
+        )
+    else:
+        m.fit_bounds([[y0, x0], [y1, x1]])
     add_runtime(m)
     sections: list[tuple[str, list[tuple[str, str, str]]]] = []
 
