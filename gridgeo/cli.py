@@ -59,6 +59,7 @@ class _Console:
     timings: list[tuple[str, float]] = field(default_factory=list)
     n_warnings: int = 0
     _bar: Any = None
+    _seen: set[str] = field(default_factory=set)
 
     @property
     def interactive(self) -> bool:
@@ -91,13 +92,23 @@ class _Console:
             yield
         self.timings.append((label, time.perf_counter() - t0))
         for w in caught:
-            self.warn(f"{w.category.__name__}: {w.message}")
+            text = f"{w.category.__name__}: {w.message}"
+            if text not in self._seen:  # the same warning from two steps: once
+                self._seen.add(text)
+                self.warn(text)
         if self._bar is not None:
             self._bar.update(1)
 
-    def warn(self, message: str) -> None:
+    def warn(self, message: str, *, max_lines: int = 6) -> None:
+        """Print a warning on stderr, cut to ``max_lines`` lines."""
         self.n_warnings += 1
-        self._write(self.err, f"warning: {message}")
+        lines = message.splitlines() or [""]
+        if len(lines) > max_lines:
+            lines = [
+                *lines[: max_lines - 1],
+                f"  ... ({len(lines) - max_lines + 1} more lines)",
+            ]
+        self._write(self.err, "warning: " + "\n".join(lines))
 
     def print(self, message: str = "") -> None:
         if not self.quiet:
@@ -796,6 +807,18 @@ def _write_coverage(cov: Any, out: Path) -> list[Path]:
     return files
 
 
+def _coverage_map(plan: Any, cov: Any, map_kwargs: dict[str, Any]) -> Any:
+    """Draw the coverage map; a result computed without service areas draws none."""
+    import dataclasses
+
+    import gridgeo as gg
+
+    areas = cov.service_areas
+    if areas is not None and not (areas.geometry.notna() & ~areas.is_empty).any():
+        cov = dataclasses.replace(cov, service_areas=None)
+    return gg.coverage_map(plan, cov, **map_kwargs)
+
+
 def _print_staffing(console: _Console, staff: Any) -> None:
     over = int(staff["over_limit"].sum())
     console.print(
@@ -814,6 +837,16 @@ DEMO_RULES: dict[str, tuple[str, dict[str, Any]]] = {
     "mountain": ("households", {"n_grids": 5}),
 }
 """The seed's worked example: 60 grids over four zones."""
+DEMO_OPTIONS: dict[str, Any] = {
+    "zone_column": "zone",
+    "respect": None,
+    "strict": False,
+    "seed": 0,
+}
+"""The demo's ``gg.partition`` options. The sample county's hill and mountain zones
+each span more townships than they get grids, so grids there cross township borders
+(``respect=None``); grids that miss their bounds are listed in a warning and in
+``grids.csv`` rather than stopping the demo (``strict=False``)."""
 DEMO_MINUTES = 15.0
 """The demo's service radius: a service point within 15 minutes by road."""
 
@@ -827,7 +860,7 @@ def _cmd_demo(args: argparse.Namespace, console: _Console) -> int:
         with console.step("load the sample county"):
             county = gg.datasets.sample_county()
         rules = {z: _strategy(name, p) for z, (name, p) in DEMO_RULES.items()}
-        plan = _partition(county, rules, {"zone_column": "zone", "seed": 0}, console)
+        plan = _partition(county, rules, dict(DEMO_OPTIONS), console)
         cov = _coverage(plan, county, {"max_minutes": DEMO_MINUTES}, console)
         staff = _staffing(plan, console)
         with console.step("write the tables"):
@@ -841,7 +874,7 @@ def _cmd_demo(args: argparse.Namespace, console: _Console) -> int:
             offline = not args.online
             m = gg.plan_map(plan, **map_kwargs)
             files.append(gg.save_map(m, out / "map.html", offline=offline))
-            m = gg.coverage_map(plan, cov, **map_kwargs)
+            m = _coverage_map(plan, cov, map_kwargs)
             files.append(gg.save_map(m, out / "coverage_map.html", offline=offline))
     console.print(county.summary())
     console.print()
@@ -951,7 +984,7 @@ def _cmd_coverage(args: argparse.Namespace, console: _Console) -> int:
             files.append(out / "staffing.csv")
         if args.map:
             with console.step("draw the map"):
-                m = gg.coverage_map(plan, cov, **map_kwargs)
+                m = _coverage_map(plan, cov, map_kwargs)
                 path = out / "coverage_map.html"
                 files.append(gg.save_map(m, path, offline=not args.online))
     console.print(cov.summary())
