@@ -1,16 +1,16 @@
 """Coverage benchmark: gridgeo vs networkx and spopt on the synthetic county.
 
-Run: ``python benchmarks/bench_coverage.py [--quick]``; prints a markdown table and
-writes it to ``benchmarks/coverage.md``. References: networkx multi_source_dijkstra,
-spopt.locate (MCLP / LSCP / PMedian) with its default solver (pulp CBC), on the same
-cost matrix in the same run.
+Run: ``python benchmarks/bench_coverage.py [--quick]``; prints a markdown table (the
+results are kept in ``benchmarks/coverage.md``). References, in the same run: scipy
+alone (KD-tree snapping + ``csgraph.dijkstra(min_only=True)`` on the cached graph),
+networkx (graph build + ``multi_source_dijkstra_path_length``), and spopt.locate
+(MCLP / LSCP / PMedian) with its default solver (pulp CBC) on the same cost matrix.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -44,66 +44,118 @@ def spopt_run(kind, cost, w, radius=None, p=None, limit=300):
     return float(m.problem.objective.value()), time.perf_counter() - t
 
 
-def main(quick: bool = False) -> str:
-    rows = []
-    county, t_c = timed(gg.datasets.synthetic_county, 0)
-    sp = county.service_points
-    net, t_net = timed(build_network, county.roads, crs=county.crs)
-    county._cache["network"] = net
-    hh = county.households
-    # --- travel times
-    gg.travel_times(county, sp)  # warm (snap tree)
-    tt, t_gg = timed(gg.travel_times, county, sp)
+def travel_row(county, net, t_net):
+    """Nearest of the service points for every road node and household."""
+    import networkx as nx
+    import shapely
     from scipy.sparse import csgraph
 
-    snap_s = net.snap(sp)
-    (_, t_snap) = timed(net.snap, hh, warn_m=None)
-    (_, t_sc) = timed(
-        csgraph.dijkstra, net.minutes, indices=np.unique(snap_s["node"]), min_only=True
-    )
-    import networkx as nx
+    sp = county.service_points
+    hh = county.households
+    tt_cold, t_cold = timed(gg.travel_times, county, sp)  # snaps households once
+    runs = [timed(gg.travel_times, county, sp) for _ in range(5)]
+    tt = runs[0][0]
+    t_gg = float(np.median([t for _, t in runs]))
+    # reference 1: scipy alone on the cached graph: KD-tree snapping + csgraph
+    tree = net._kdtree()  # built once, like the cached graph
+    main_nodes = net.main_nodes
 
-    g, t_g = timed(net.to_networkx)
-    dist, t_nx = timed(
-        nx.multi_source_dijkstra_path_length,
-        g,
-        set(snap_s["node"].tolist()),
-        weight="minutes",
-    )
-    sc = csgraph.dijkstra(net.minutes, indices=np.unique(snap_s["node"]), min_only=True)
-    diff = max(abs(dist[i] - sc[i]) for i in range(net.n_nodes) if i in dist)
-    rows.append(
-        (
-            f"nearest of {len(sp)} service points, {net.n_nodes:,} nodes / {net.n_edges:,} edges, {len(hh):,} households",
-            f"scipy csgraph alone {t_sc * 1e3:.0f} ms + {t_snap * 1e3:.0f} ms snapping; networkx {t_nx * 1e3:.0f} ms + {t_g * 1e3:.0f} ms graph build",
-            f"gridgeo.travel_times {t_gg * 1e3:.0f} ms (cached network; build {t_net * 1e3:.0f} ms); max |Δ| vs networkx {diff:.1e} min",
+    def raw_scipy():
+        xy = shapely.get_coordinates(hh.geometry.to_numpy())
+        _, k = tree.query(xy)
+        _, ks = tree.query(shapely.get_coordinates(sp.geometry.to_numpy()))
+        dist = csgraph.dijkstra(
+            net.minutes, indices=np.unique(main_nodes[ks]), min_only=True
+        )
+        return dist[main_nodes[k]]
+
+    t_snap = float(
+        np.median(
+            [
+                timed(
+                    lambda: tree.query(shapely.get_coordinates(hh.geometry.to_numpy()))
+                )[1]
+                for _ in range(5)
+            ]
         )
     )
+    s_nodes = np.unique(net.snap(sp)["node"])
+    t_sc = float(
+        np.median(
+            [
+                timed(csgraph.dijkstra, net.minutes, indices=s_nodes, min_only=True)[1]
+                for _ in range(5)
+            ]
+        )
+    )
+    t_raw = float(np.median([timed(raw_scipy)[1] for _ in range(5)]))
+    # reference 2: networkx graph build + multi-source Dijkstra
+    g, t_g = timed(net.to_networkx)
+    _, t_nx = timed(
+        nx.multi_source_dijkstra_path_length, g, set(s_nodes.tolist()), weight="minutes"
+    )
+    # same trip in networkx: a virtual node per service point, linked by its snap leg
+    ssnap = net.snap(sp)
+    for k, (node, leg) in enumerate(
+        zip(ssnap["node"], ssnap["snap_minutes"], strict=True)
+    ):
+        g.add_edge(("sp", k), int(node), minutes=max(leg, 1e-12))
+    dist = nx.multi_source_dijkstra_path_length(
+        g, {("sp", k) for k in range(len(sp))}, weight="minutes"
+    )
+    hsnap = net.snap(hh, warn_m=None)
+    expect = np.array([dist[n] for n in hsnap["node"]]) + hsnap["snap_minutes"]
+    diff = float(np.max(np.abs(tt["minutes"].to_numpy() - expect.to_numpy())))
+    assert np.allclose(tt_cold["minutes"], tt["minutes"])
+    ref_sc = t_sc + t_snap
+    ref_nx = t_nx + t_g
+    return (
+        f"nearest of {len(sp)} service points, {net.n_nodes:,} nodes / "
+        f"{net.n_edges:,} edges, {len(hh):,} households",
+        f"scipy csgraph alone {t_sc * 1e3:.0f} ms + {t_snap * 1e3:.0f} ms KD-tree "
+        f"snapping = {ref_sc * 1e3:.0f} ms (both in one function: "
+        f"{t_raw * 1e3:.0f} ms); networkx multi-source {t_nx * 1e3:.0f} ms + "
+        f"{t_g * 1e3:.0f} ms graph build = {ref_nx * 1e3:.0f} ms",
+        f"gridgeo.travel_times {t_gg * 1e3:.0f} ms (median of 5; network and "
+        f"household snap cached on the County; first call {t_cold * 1e3:.0f} ms, "
+        f"network build {t_net * 1e3:.0f} ms) = {t_gg / ref_sc:.2f}× scipy, "
+        f"{ref_nx / t_gg:.1f}× faster than networkx; max |Δ| vs networkx "
+        f"{diff:.1e} min",
+    )
+
+
+def main(quick: bool = False) -> str:
+    rows = []
+    county = gg.datasets.synthetic_county(0)
+    net, t_net = timed(build_network, county.roads, crs=county.crs)
+    county._cache["network"] = net
+    rows.append(travel_row(county, net, t_net))
     # --- villages x candidates
     router = Router(net, crs=county.crs)
     cand = gg.coverage.sites.site_frame(county.candidate_sites, county, label="c")
     dem = demand_points(county)
     vil, _ = aggregate_demand(dem, level="villages")
-    cost_v, t_m = timed(router.matrix, cand, vil, weight="km")
-    cost_v = cost_v.T
+    cost_v = router.matrix(cand, vil, weight="km").T
     w_v = vil["weight"].to_numpy()
     radius = 5.0
+    nv, nc = len(vil), len(cand)
     r, t = timed(solve_mclp, cost_v <= radius, w_v, 25)
     so, ts = spopt_run("mclp", cost_v, w_v, radius, 25)
     rows.append(
         (
-            f"MCLP {len(vil)} villages × {len(cand)} candidates, p=25, {radius} km",
+            f"MCLP {nv} villages × {nc} candidates, p=25, {radius} km",
             f"spopt + CBC {ts:.2f} s, objective {so:,.0f}",
-            f"{t:.3f} s, objective {r.objective:,.0f}, gap {r.gap:.1e} ({t / ts:.2%} of spopt time)",
+            f"{t:.3f} s, objective {r.objective:,.0f}, gap {r.gap:.1e} "
+            f"({ts / t:.1f}× faster; model {_size(r)})",
         )
     )
     r, t = timed(solve_lscp, cost_v <= radius)
     so, ts = spopt_run("lscp", cost_v, w_v, radius)
     rows.append(
         (
-            f"LSCP {len(vil)} × {len(cand)}, {radius} km",
+            f"LSCP {nv} × {nc}, {radius} km",
             f"spopt + CBC {ts:.2f} s, objective {so:,.0f}",
-            f"{t:.3f} s, objective {r.objective:,.0f}",
+            f"{t:.3f} s, objective {r.objective:,.0f} ({ts / t:.1f}× faster)",
         )
     )
     r, t = timed(solve_pmedian, cost_v, w_v, 25)
@@ -114,16 +166,17 @@ def main(quick: bool = False) -> str:
     )
     rows.append(
         (
-            f"p-median {len(vil)} × {len(cand)}, p=25",
+            f"p-median {nv} × {nc}, p=25",
             f"spopt + CBC {ts:.2f} s, objective {so:,.1f}",
-            f"{t:.2f} s, objective {r.objective:,.1f}, lower bound {r.bound:,.1f}, gap {r.gap:.2%}",
+            f"{t:.2f} s, objective {r.objective:,.1f}, lower bound "
+            f"{r.bound:,.1f}, gap {r.gap:.2%}",
         )
     )
     # --- clusters
     clu, _ = aggregate_demand(dem, level="clusters", max_points=5000, seed=0)
     cost_c = router.matrix(cand, clu, weight="km").T
     w_c = clu["weight"].to_numpy()
-    r, t = timed(solve_mclp, cost_c <= radius, w_c, 25)
+    r, t = timed(solve_mclp, cost_c <= radius, w_c, 25, time_limit=300)
     so, ts = (
         spopt_run("mclp", cost_c, w_c, radius, 25)
         if not quick
@@ -131,17 +184,19 @@ def main(quick: bool = False) -> str:
     )
     rows.append(
         (
-            f"MCLP {len(clu):,} clusters × {len(cand)}, p=25",
+            f"MCLP {len(clu):,} clusters × {nc}, p=25, {radius} km",
             f"spopt + CBC {ts:.2f} s, objective {so:,.0f}",
-            f"{t:.2f} s, objective {r.objective:,.0f}, gap {r.gap:.1e}",
+            f"{t:.2f} s, objective {r.objective:,.0f}, gap {r.gap:.1e}, "
+            f"{r.status} ({ts / t:.1f}× faster; model {_size(r)})",
         )
     )
     r, t = timed(solve_pmedian, cost_c, w_c, 25, gap_target=0.01)
     rows.append(
         (
-            f"p-median {len(clu):,} × {len(cand)}, p=25",
+            f"p-median {len(clu):,} × {nc}, p=25",
             "spopt: not run (issue: unfinished in 300 s)",
-            f"{t:.1f} s, objective {r.objective:,.1f}, lower bound {r.bound:,.1f}, gap {r.gap:.2%} ({r.info['method']})",
+            f"{t:.1f} s, objective {r.objective:,.1f}, lower bound "
+            f"{r.bound:,.1f}, gap {r.gap:.2%} ({r.info['method']})",
         )
     )
     towns = cand["town_id"].to_numpy()
@@ -157,22 +212,24 @@ def main(quick: bool = False) -> str:
     )
     rows.append(
         (
-            "MCLP 300 × 300 with 1–2 sites per township",
+            f"MCLP {nv} × {nc} with 1–2 sites per township",
             "no reference tool has it",
             f"{t:.2f} s, objective {r.objective:,.0f}, gap {r.gap:.1e} ({r.status})",
         )
     )
     out = ["| job | reference, measured here | gridgeo |", "|---|---|---|"]
     out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
-    table = "\n".join(out)
-    return table
+    return "\n".join(out)
+
+
+def _size(r) -> str:
+    i = r.info
+    return (
+        f"{i.get('model_rows', '?'):,} rows × {i.get('model_candidates', '?')} "
+        "sites after exact reductions"
+    )
 
 
 if __name__ == "__main__":
     table = main(quick="--quick" in sys.argv)
     print(table)
-    Path(__file__).with_name("coverage.md").write_text(
-        "# Coverage benchmark\n\n`python benchmarks/bench_coverage.py`\n\n"
-        + table
-        + "\n"
-    )

@@ -34,6 +34,9 @@ from gridgeo.errors import InfeasibleError, ValidationError
 
 __all__ = ["SiteSolution", "solve_lscp", "solve_mclp", "solve_pmedian"]
 
+#: Largest dense boolean work array (elements) of the exact model reductions.
+_DENSE_MAX = 200_000_000
+
 
 @dataclass(frozen=True, eq=False)
 class SiteSolution:
@@ -142,6 +145,7 @@ def _run(
     ub: np.ndarray,
     time_limit: float,
     mip_rel_gap: float,
+    presolve: bool = True,
 ) -> Any:
     res = milp(
         c,
@@ -151,7 +155,7 @@ def _run(
         options={
             "time_limit": time_limit,
             "mip_rel_gap": mip_rel_gap,
-            "presolve": True,
+            "presolve": presolve,
         },
     )
     if res.x is None:
@@ -211,44 +215,36 @@ def solve_mclp(
     n_d, n_c = a.shape
     w = np.asarray(weights, float)
     f = _check(n_c, p, fixed)
-    live = np.flatnonzero(np.diff(a.indptr) > 0)  # coverable demand
-    al = a[live]
     if capacity is None:
-        n_y = len(live)
-        nv = n_c + n_y
-        cons = [
-            LinearConstraint(
-                sparse.hstack([-al, sparse.eye(n_y)], format="csr"), -np.inf, 0
-            ),
-        ]
-        c = np.concatenate([np.zeros(n_c), -w[live]])
-    else:
-        al = al.tocoo()
-        n_z = al.nnz
-        nv = n_c + n_z
-        zi, zj = al.row, al.col
-        ez = np.arange(n_z)
-        # each demand assigned at most once
-        a1 = sparse.csr_matrix((np.ones(n_z), (zi, n_c + ez)), shape=(len(live), nv))
-        # z_ij <= x_j
-        a2 = sparse.csr_matrix(
-            (np.r_[np.ones(n_z), -np.ones(n_z)], (np.r_[ez, ez], np.r_[n_c + ez, zj])),
-            shape=(n_z, nv),
-        )
-        # capacity
-        a3 = sparse.csr_matrix(
-            (
-                np.r_[w[live][zi], -np.asarray(capacity, float)],
-                (np.r_[zj, np.arange(n_c)], np.r_[n_c + ez, np.arange(n_c)]),
-            ),
-            shape=(n_c, nv),
-        )
-        cons = [
-            LinearConstraint(a1, -np.inf, 1),
-            LinearConstraint(a2, -np.inf, 0),
-            LinearConstraint(a3, -np.inf, 0),
-        ]
-        c = np.concatenate([np.zeros(n_c), -w[live][zi]])
+        town_rules = (towns, all_towns, min_per_town, max_per_town)
+        return _mclp_reduced(a, w, p, f, t0, time_limit, mip_rel_gap, *town_rules)
+    live = np.flatnonzero(np.diff(a.indptr) > 0)  # coverable demand
+    al = a[live].tocoo()
+    n_z = al.nnz
+    nv = n_c + n_z
+    zi, zj = al.row, al.col
+    ez = np.arange(n_z)
+    # each demand assigned at most once
+    a1 = sparse.csr_matrix((np.ones(n_z), (zi, n_c + ez)), shape=(len(live), nv))
+    # z_ij <= x_j
+    a2 = sparse.csr_matrix(
+        (np.r_[np.ones(n_z), -np.ones(n_z)], (np.r_[ez, ez], np.r_[n_c + ez, zj])),
+        shape=(n_z, nv),
+    )
+    # capacity
+    a3 = sparse.csr_matrix(
+        (
+            np.r_[w[live][zi], -np.asarray(capacity, float)],
+            (np.r_[zj, np.arange(n_c)], np.r_[n_c + ez, np.arange(n_c)]),
+        ),
+        shape=(n_c, nv),
+    )
+    cons = [
+        LinearConstraint(a1, -np.inf, 1),
+        LinearConstraint(a2, -np.inf, 0),
+        LinearConstraint(a3, -np.inf, 0),
+    ]
+    c = np.concatenate([np.zeros(n_c), -w[live][zi]])
     card = sparse.csr_matrix(np.r_[np.ones(n_c), np.zeros(nv - n_c)][None, :])
     cons.append(LinearConstraint(card, p, p))
     cons += _town_rows(nv, n_c, towns, all_towns, min_per_town, max_per_town, f)
@@ -258,17 +254,10 @@ def solve_mclp(
     res = _run(c, cons, integ, lb, ub, time_limit, mip_rel_gap)
     x = res.x[:n_c] > 0.5
     sel = np.flatnonzero(x)
-    # assignment: cheapest (first) open covering site; capacity: from z
+    # assignment (capacity): the z of each demand row
     assign = np.full(n_d, -1)
-    if capacity is None:
-        ao = a[:, sel].tocsr()
-        hit = np.diff(ao.indptr) > 0
-        first = ao.indices[ao.indptr[:-1][hit]]
-        assign[np.flatnonzero(hit)] = sel[first]
-    else:
-        z = res.x[n_c:]
-        best = z > 0.5
-        assign[live[zi[best]]] = zj[best]
+    best = res.x[n_c:] > 0.5
+    assign[live[zi[best]]] = zj[best]
     obj = float(-res.fun)
     bound = float(-res.mip_dual_bound) if res.mip_dual_bound is not None else obj
     return SiteSolution(
@@ -281,6 +270,120 @@ def solve_mclp(
         status=_status(res),
         seconds=time.perf_counter() - t0,
         info={"n_vars": nv, "n_demand": n_d, "n_candidates": n_c},
+    )
+
+
+def _unique_rows(a: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Distinct rows of a 0/1 CSR matrix and, per row, the position of its twin."""
+    n, m = a.shape
+    if n == 0 or n * m > _DENSE_MAX:
+        return a, np.arange(n)
+    dense = np.zeros((n, m), dtype=bool)
+    dense[np.repeat(np.arange(n), np.diff(a.indptr)), a.indices] = True
+    packed = np.ascontiguousarray(np.packbits(dense, axis=1))
+    key = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    return a[first], inv.ravel()
+
+
+def _dominated(a: sparse.csr_matrix, keep_open: np.ndarray, p: int) -> np.ndarray:
+    """Candidates whose coverage is within another's (ties: all but the first).
+
+    Dropping them keeps an optimum of a cardinality-only MCLP: a dropped site is
+    swapped for its dominator, or for any other site when that one is open already.
+    Candidates in ``keep_open`` are never dropped; nothing is dropped when fewer
+    than ``p`` candidates would remain.
+    """
+    n_c = a.shape[1]
+    if n_c * n_c > _DENSE_MAX:
+        return np.zeros(n_c, dtype=bool)
+    col = a.tocsc()
+    size = np.diff(col.indptr)
+    inter = (col.T @ col).toarray()
+    sub = inter >= size[:, None]  # j's rows all covered by k
+    np.fill_diagonal(sub, False)
+    same = sub & sub.T
+    drop = (sub & ~same).any(1) | np.triu(same, 1).any(0)
+    drop &= ~keep_open
+    return drop if n_c - drop.sum() >= p else np.zeros(n_c, dtype=bool)
+
+
+def _mclp_reduced(
+    a: sparse.csr_matrix,
+    w: np.ndarray,
+    p: int,
+    f: np.ndarray,
+    t0: float,
+    time_limit: float,
+    mip_rel_gap: float,
+    towns: Any,
+    all_towns: Any,
+    min_per_town: Any,
+    max_per_town: Any,
+) -> SiteSolution:
+    """MCLP without capacities on an exactly reduced model.
+
+    Rows covered by a fixed site are constant; rows with equal coverage sets become
+    one row of summed weight; dominated candidates are dropped (without township
+    rules); a row reached by one candidate only moves its weight onto that
+    candidate's objective. The objective is then evaluated on the full matrix.
+    """
+    n_d, n_c = a.shape
+    rules = towns is not None and (min_per_town is not None or max_per_town is not None)
+    hit_fixed = (a @ f.astype(float)) > 0
+    rows = np.flatnonzero(~hit_fixed & (np.diff(a.indptr) > 0))
+    const = float(w[hit_fixed].sum())
+    u, inv = _unique_rows(a[rows])
+    wu = np.bincount(inv, weights=w[rows], minlength=u.shape[0])
+    keep = ~_dominated(u, f, p) if not rules else np.ones(n_c, dtype=bool)
+    cols = np.flatnonzero(keep)
+    u = u[:, cols].tocsr()
+    one = np.diff(u.indptr) == 1
+    cx = np.bincount(
+        u.indices[u.indptr[:-1][one]], weights=wu[one], minlength=len(cols)
+    )
+    u, wu = u[~one], wu[~one]
+    k, n_y = len(cols), u.shape[0]
+    nv = k + n_y
+    # z_i = 1 when row i is uncovered: sum_j a_ij x_j + z_i >= 1, minimise w z;
+    # this set-covering form solves with less work in HiGHS than y_i <= sum a_ij x_j
+    # (measured: about half the simplex iterations on the benchmark instances)
+    cons = [
+        LinearConstraint(sparse.hstack([u, sparse.eye(n_y)], format="csr"), 1, np.inf),
+        LinearConstraint(sparse.csr_matrix(np.r_[np.ones(k), np.zeros(n_y)]), p, p),
+    ]
+    t_sub = None if towns is None else np.asarray(towns)[cols]
+    cons += _town_rows(nv, k, t_sub, all_towns, min_per_town, max_per_town, f[cols])
+    integ = np.r_[np.ones(k), np.zeros(n_y)]
+    lb = np.r_[f[cols].astype(float), np.zeros(n_y)]
+    res = _run(
+        np.r_[-cx, wu], cons, integ, lb, np.ones(nv), time_limit, mip_rel_gap, False
+    )
+    sel = cols[res.x[:k] > 0.5]
+    ao = a[:, sel].tocsr()
+    hit = np.diff(ao.indptr) > 0
+    assign = np.full(n_d, -1)
+    assign[np.flatnonzero(hit)] = sel[ao.indices[ao.indptr[:-1][hit]]]
+    obj = float(w[hit].sum())
+    dual = res.mip_dual_bound if res.mip_dual_bound is not None else res.fun
+    bound = max(obj, const + float(wu.sum()) - float(dual))
+    return SiteSolution(
+        model="mclp",
+        selected=sel,
+        assignment=assign,
+        objective=obj,
+        bound=bound,
+        gap=abs(bound - obj) / max(abs(obj), 1e-12),
+        status=_status(res),
+        seconds=time.perf_counter() - t0,
+        info={
+            "n_vars": nv,
+            "n_demand": n_d,
+            "n_candidates": n_c,
+            "model_rows": n_y,
+            "model_candidates": k,
+            "folded_rows": int(one.sum()),
+        },
     )
 
 
