@@ -90,6 +90,41 @@ def test_town_rules_and_fixed_sites(seed):
     )
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_mclp_reductions_keep_the_optimum(seed):
+    """Twin rows, nested candidates and fixed sites: reduced model, same optimum."""
+    rng = np.random.default_rng(seed)
+    n_d, n_c, p = 24, 9, 3
+    cover = rng.random((n_d, n_c)) < 0.3
+    cover[:, 1] = cover[:, 0] & (rng.random(n_d) < 0.6)  # 1 within 0
+    cover[:, 2] = cover[:, 3]  # identical candidates
+    cover[12:18] = cover[0]  # identical demand rows
+    cover[20] = False
+    cover[20, 5] = True  # a row only candidate 5 reaches
+    w = rng.integers(1, 9, n_d).astype(float)
+    fixed = [4] if seed % 2 else None
+
+    def score(s):
+        return (w * cover[:, list(s)].any(1)).sum()
+
+    def ok(s):
+        return fixed is None or 4 in s
+
+    r = solve_mclp(cover, w, p, fixed=fixed)
+    assert r.objective == pytest.approx(brute(n_c, p, score, ok))
+    assert r.objective == pytest.approx(score(r.selected))
+    assert ok(tuple(r.selected))
+    assert len(r.selected) == p
+    assert r.bound >= r.objective - 1e-9
+    assert r.gap <= 1e-6
+    assert r.info["model_rows"] < n_d
+    assert r.info["model_candidates"] < n_c
+    assert r.info["folded_rows"] >= 1
+    covered = r.assignment >= 0
+    assert (cover[np.flatnonzero(covered), r.assignment[covered]]).all()
+    assert not cover[~covered][:, r.selected].any()
+
+
 def test_pmedian_milp_path_and_capacity():
     cost, w, _ = small_instance(7, n_d=40, n_c=10)
     # k smaller than needed: the MILP rounds double it and the bound stays valid
