@@ -106,10 +106,17 @@ def load_real(name: str) -> Dataset:
     frame = frame.to_crs(frame.estimate_utm_crs())
     units = frame[[weight, "geometry"] + ([county] if county else [])].copy()
     units["hh"] = units[weight].astype(float)
+    units["village"] = frame.index.astype(str)  # gridgeo's unit id of a frame row
     if county:
         units["town"] = units[county].astype(str)
     return Dataset(
-        name, _finish(units), frame, weight, town="town" if county else None, note=label
+        name,
+        _finish(units),
+        frame,
+        weight,
+        town="town" if county else None,
+        village="village",
+        note=label,
     )
 
 
@@ -443,15 +450,20 @@ def _measure_gridgeo(payload: dict, job: Job, ds: Dataset, lo, hi, target) -> di
         geometry=units.geometry.to_numpy(),
         crs=units.crs,
     )
-    if "village_id" in units and ds.village:
-        m_units["village"] = units["village_id"].astype(str).to_numpy()
-        v2t = pd.Series(ds.units["town"].to_numpy(), index=ds.units["village"])
-        m_units["town"] = v2t.reindex(m_units["village"]).to_numpy()
-        if ds.county:
-            v2c = pd.Series(ds.units["county"].to_numpy(), index=ds.units["village"])
-            m_units["county"] = v2c.reindex(m_units["village"]).to_numpy()
-    elif ds.town:  # a plain frame: units are the input rows, in order
-        m_units["town"] = ds.units["town"].to_numpy()[: len(m_units)]
+    # gridgeo's village_id is the village code (County) or the input row label
+    # (plain frame); a split unit keeps its village's id
+    vid = units["village_id"].astype(str).to_numpy()
+    key = ds.units["village"]
+    if not np.isin(vid, key.to_numpy()).all():  # a frame without ids: row labels
+        key = pd.Series(ds.units.index.astype(str))
+    m_units["village"] = vid
+    for col in ("town", "county"):
+        if col in ds.units:
+            lookup = pd.Series(ds.units[col].to_numpy(), index=key.to_numpy())
+            m_units[col] = lookup.reindex(vid).to_numpy()
+            if m_units[col].isna().any():
+                msg = f"{int(m_units[col].isna().sum())} plan units of unknown {col}"
+                raise ValueError(msg)
     labels = units[ucol].to_numpy()
     pxy = plab = None
     hg = payload["household_grid"]
@@ -470,7 +482,7 @@ def _measure_gridgeo(payload: dict, job: Job, ds: Dataset, lo, hi, target) -> di
         target=target,
         town="town" if "town" in m_units else None,
         county="county" if "county" in m_units else None,
-        village="village" if "village" in m_units else None,
+        village="village",
         points_xy=pxy,
         point_labels=plab,
     )
