@@ -123,6 +123,21 @@ def test_mclp_reductions_keep_the_optimum(seed):
     covered = r.assignment >= 0
     assert (cover[np.flatnonzero(covered), r.assignment[covered]]).all()
     assert not cover[~covered][:, r.selected].any()
+    # LSCP on the same matrix: fewest sites reaching every coverable row
+    r = solve_lscp(cover, fixed=fixed)
+    coverable = cover.any(1)
+
+    def covers_all(s):
+        return ok(s) and (cover[:, list(s)].any(1) >= coverable).all()
+
+    need = next(
+        k
+        for k in range(n_c + 1)
+        if any(covers_all(s) for s in itertools.combinations(range(n_c), k))
+    )
+    assert r.objective == need
+    assert covers_all(tuple(r.selected))
+    assert r.info["model_rows"] < coverable.sum()
 
 
 def test_pmedian_milp_path_and_capacity():

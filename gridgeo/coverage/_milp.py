@@ -426,35 +426,34 @@ def solve_lscp(
     a.eliminate_zeros()
     n_d, n_c = a.shape
     f = _check(n_c, None, fixed)
+    if capacity is None:
+        town_rules = (towns, all_towns, min_per_town, max_per_town)
+        return _lscp_reduced(a, f, t0, time_limit, mip_rel_gap, *town_rules)
     live = np.flatnonzero(np.diff(a.indptr) > 0)
     al = a[live]
-    if capacity is None:
-        nv = n_c
-        cons = [LinearConstraint(al, 1, np.inf)]
-    else:
-        w = np.ones(n_d) if weights is None else np.asarray(weights, float)
-        al = al.tocoo()
-        n_z = al.nnz
-        nv = n_c + n_z
-        zi, zj = al.row, al.col
-        ez = np.arange(n_z)
-        a1 = sparse.csr_matrix((np.ones(n_z), (zi, n_c + ez)), shape=(len(live), nv))
-        a2 = sparse.csr_matrix(
-            (np.r_[np.ones(n_z), -np.ones(n_z)], (np.r_[ez, ez], np.r_[n_c + ez, zj])),
-            shape=(n_z, nv),
-        )
-        a3 = sparse.csr_matrix(
-            (
-                np.r_[w[live][zi], -np.asarray(capacity, float)],
-                (np.r_[zj, np.arange(n_c)], np.r_[n_c + ez, np.arange(n_c)]),
-            ),
-            shape=(n_c, nv),
-        )
-        cons = [
-            LinearConstraint(a1, 1, 1),
-            LinearConstraint(a2, -np.inf, 0),
-            LinearConstraint(a3, -np.inf, 0),
-        ]
+    w = np.ones(n_d) if weights is None else np.asarray(weights, float)
+    al = al.tocoo()
+    n_z = al.nnz
+    nv = n_c + n_z
+    zi, zj = al.row, al.col
+    ez = np.arange(n_z)
+    a1 = sparse.csr_matrix((np.ones(n_z), (zi, n_c + ez)), shape=(len(live), nv))
+    a2 = sparse.csr_matrix(
+        (np.r_[np.ones(n_z), -np.ones(n_z)], (np.r_[ez, ez], np.r_[n_c + ez, zj])),
+        shape=(n_z, nv),
+    )
+    a3 = sparse.csr_matrix(
+        (
+            np.r_[w[live][zi], -np.asarray(capacity, float)],
+            (np.r_[zj, np.arange(n_c)], np.r_[n_c + ez, np.arange(n_c)]),
+        ),
+        shape=(n_c, nv),
+    )
+    cons = [
+        LinearConstraint(a1, 1, 1),
+        LinearConstraint(a2, -np.inf, 0),
+        LinearConstraint(a3, -np.inf, 0),
+    ]
     cons += _town_rows(nv, n_c, towns, all_towns, min_per_town, max_per_town, f)
     c = np.r_[np.ones(n_c), np.zeros(nv - n_c)]
     integ = np.r_[np.ones(n_c), np.zeros(nv - n_c)]
@@ -485,6 +484,70 @@ def solve_lscp(
             "n_demand": n_d,
             "n_candidates": n_c,
             "coverable": len(live),
+        },
+    )
+
+
+def _lscp_reduced(
+    a: sparse.csr_matrix,
+    f: np.ndarray,
+    t0: float,
+    time_limit: float,
+    mip_rel_gap: float,
+    towns: Any,
+    all_towns: Any,
+    min_per_town: Any,
+    max_per_town: Any,
+) -> SiteSolution:
+    """LSCP without capacities on an exactly reduced model.
+
+    Rows a fixed site covers are met; of rows with equal sets one is kept; a row
+    whose set contains another row's set is implied by it; dominated candidates
+    are dropped (without township rules).
+    """
+    n_d, n_c = a.shape
+    rules = towns is not None and (min_per_town is not None or max_per_town is not None)
+    hit_fixed = (a @ f.astype(float)) > 0
+    live = np.diff(a.indptr) > 0
+    u, _ = _unique_rows(a[np.flatnonzero(live & ~hit_fixed)])
+    n_u = u.shape[0]
+    if n_u > 0 and n_u * n_u <= _DENSE_MAX:
+        size = np.diff(u.indptr)
+        contains = (u @ u.T).toarray() >= size[None, :]  # row i holds row k's set
+        np.fill_diagonal(contains, False)
+        u = u[~contains.any(1)]
+    keep = ~_dominated(u, f, 0) if not rules else np.ones(n_c, dtype=bool)
+    cols = np.flatnonzero(keep)
+    k = len(cols)
+    cons = [LinearConstraint(u[:, cols].tocsr(), 1, np.inf)]
+    t_sub = None if towns is None else np.asarray(towns)[cols]
+    cons += _town_rows(k, k, t_sub, all_towns, min_per_town, max_per_town, f[cols])
+    lb = f[cols].astype(float)
+    res = _run(np.ones(k), cons, np.ones(k), lb, np.ones(k), time_limit, mip_rel_gap)
+    sel = cols[res.x > 0.5]
+    assign = np.full(n_d, -1)
+    ao = a[:, sel].tocsr()
+    hit = np.diff(ao.indptr) > 0
+    assign[np.flatnonzero(hit)] = sel[ao.indices[ao.indptr[:-1][hit]]]
+    obj = float(len(sel))
+    dual = res.mip_dual_bound if res.mip_dual_bound is not None else obj
+    bound = min(obj, float(np.ceil(dual - 1e-6)))
+    return SiteSolution(
+        model="lscp",
+        selected=sel,
+        assignment=assign,
+        objective=obj,
+        bound=bound,
+        gap=abs(obj - bound) / max(obj, 1e-12),
+        status=_status(res),
+        seconds=time.perf_counter() - t0,
+        info={
+            "n_vars": k,
+            "n_demand": n_d,
+            "n_candidates": n_c,
+            "coverable": int(live.sum()),
+            "model_rows": u.shape[0],
+            "model_candidates": k,
         },
     )
 
