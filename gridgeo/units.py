@@ -33,8 +33,15 @@ def build_units(
     villages: gpd.GeoDataFrame,
     households: gpd.GeoDataFrame,
     parts: pd.Series | None = None,
+    *,
+    clustered: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[gpd.GeoDataFrame, pd.Series]:
     """Turn villages into planning units, splitting the villages named in ``parts``.
+
+    A split village is cut into slabs of equal household counts along its longest
+    axis, or — for villages in ``clustered`` — into neighbourhoods: k-means clusters
+    of its household points, each part the village's share of the Voronoi cell of
+    its cluster centre (convex pieces that follow where people live).
 
     Parameters
     ----------
@@ -46,6 +53,8 @@ def build_units(
     parts
         Number of parts per ``village_id`` for the villages to split (values ≥ 2).
         Villages not named stay whole.
+    clustered
+        Village ids to split into neighbourhood clusters rather than slabs.
 
     Returns
     -------
@@ -87,7 +96,9 @@ def build_units(
         vid = getattr(row, VILLAGE_ID)
         k = int(parts[vid])
         idx = by_village.get(vid, np.array([], dtype=int))
-        rows, labels = _split_village(row._asdict(), households.iloc[idx], k, whole)
+        rows, labels = _split_village(
+            row._asdict(), households.iloc[idx], k, cluster=vid in clustered
+        )
         pieces.extend(rows)
         if len(idx):
             household_unit.iloc[idx] = labels
@@ -97,9 +108,9 @@ def build_units(
 
 
 def _split_village(
-    row: dict, hh: gpd.GeoDataFrame, k: int, whole: gpd.GeoDataFrame
+    row: dict, hh: gpd.GeoDataFrame, k: int, *, cluster: bool = False
 ) -> tuple[list[dict], np.ndarray]:
-    """Cut one village into ``k`` slabs of equal household counts."""
+    """Cut one village into ``k`` slabs of equal household counts (or clusters)."""
     polygon = row["geometry"]
     vid = row[VILLAGE_ID]
     total = int(row[HOUSEHOLDS])
@@ -107,7 +118,10 @@ def _split_village(
         hh[LOCATED].to_numpy(dtype=bool) if LOCATED in hh else np.ones(len(hh), bool)
     )
     xy = shapely.get_coordinates(hh.geometry.values[located]) if len(hh) else None
-    if xy is not None and len(xy) >= k:
+    part_of = None
+    if cluster and xy is not None and len(np.unique(xy, axis=0)) >= k:
+        polys, part_of, fractions = _cluster_parts(polygon, xy, k)
+    elif xy is not None and len(xy) >= k:
         axis = _principal_axis(xy)
         proj = xy @ axis
         order = np.argsort(proj, kind="stable")
@@ -119,11 +133,12 @@ def _split_village(
         axis = _principal_axis(coords)
         fractions = np.full(k, 1.0 / k)
         cuts = _area_cuts(polygon, axis, fractions)
-    polys = split_polygon(polygon, axis, cuts)
+    if part_of is None:
+        polys = split_polygon(polygon, axis, cuts)
+        part_of = np.searchsorted(np.asarray(cuts), xy @ axis) if xy is not None else []
     labels = np.empty(len(hh), dtype=object)
     if len(hh):
         loc_labels = np.empty(located.sum(), dtype=object)
-        part_of = np.searchsorted(np.asarray(cuts), xy @ axis) if xy is not None else []
         for j in range(k):
             loc_labels[np.asarray(part_of) == j] = unit_id_of_part(vid, j + 1)
         labels[located] = loc_labels
@@ -155,6 +170,25 @@ def _split_village(
         part["geometry"] = polys[j]
         rows.append(part)
     return rows, labels
+
+
+def _cluster_parts(
+    polygon: shapely.Geometry, xy: np.ndarray, k: int
+) -> tuple[list[shapely.Geometry], np.ndarray, np.ndarray]:
+    """Neighbourhood parts: k-means of the points, Voronoi cells of the centres."""
+    from sklearn.cluster import KMeans
+
+    km = KMeans(n_clusters=k, n_init=3, random_state=0).fit(xy)
+    centres = km.cluster_centers_
+    cells = shapely.voronoi_polygons(
+        shapely.multipoints(centres), extend_to=polygon, ordered=True
+    )
+    polys = list(shapely.intersection(polygon, np.asarray(cells.geoms, dtype=object)))
+    # the label is the nearest centre: exactly the Voronoi cell the point lies in
+    d = ((xy[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    part_of = np.argmin(d, axis=1)
+    fractions = np.bincount(part_of, minlength=k) / len(xy)
+    return polys, part_of, fractions
 
 
 def _principal_axis(xy: np.ndarray) -> np.ndarray:

@@ -141,10 +141,10 @@ def partition(
     specs, zone_of = _resolve_strategies(source, strategy, n_grids, zone_column)
     respect_col = _resolve_respect(source, respect)
     parts = _parts_to_split(source, specs, zone_of)
-    units, household_unit = (
-        build_units(source.villages, source.households, parts)
-        if len(parts)
-        else build_units(source.villages, source.households, None)
+    community = {z for z, s in specs.items() if isinstance(s, ByCommunity)}
+    clustered = {v for v, z in zone_of.items() if z in community}
+    units, household_unit = build_units(
+        source.villages, source.households, parts, clustered=clustered
     )
     if source.adjacency is not None:
         units[UNIT_ID] = units[VILLAGE_ID]

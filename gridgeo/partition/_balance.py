@@ -103,11 +103,6 @@ class Balancer:
         shared = shapely.intersection(geom.boundary, other.boundary)
         if shared.is_empty or shared.length == 0:
             return False
-        d = np.asarray(shared.centroid.coords[0]) - np.asarray(geom.centroid.coords[0])
-        norm = float(np.hypot(*d))
-        if norm == 0:
-            return False
-        d = d / norm
         hh_pos = self._households_of(row[UNIT_ID])
         xy = self._hh_xy[hh_pos] if self._hh_xy is not None and len(hh_pos) else None
         located = (
@@ -115,25 +110,23 @@ class Balancer:
             if xy is not None and LOCATED in self.households
             else np.ones(len(hh_pos), dtype=bool)
         )
-        if xy is not None and located.sum() > amount:
-            proj = xy[located] @ d
-            order = np.argsort(-proj, kind="stable")
-            cut = 0.5 * (proj[order[amount - 1]] + proj[order[amount]])
-            near, far = split_polygon(geom, d, [cut])
-            moved = hh_pos[np.flatnonzero(located)[order[:amount]]]
-        else:
-            frac = amount / row[HOUSEHOLDS]
-            (cut,) = _area_cuts(geom, -d, np.array([frac, 1 - frac]))
-            far, near = split_polygon(geom, -d, [cut])
-            moved = np.array([], dtype=int)
-        if not (_one_piece(far) and _one_piece(near)):
-            return False
-        if shapely.intersection(far.boundary, other.boundary).length == 0:
-            return False
-        if not self._stays_connected(i, near):
-            return False
-        self._apply_cut(i, far, near, amount, moved, b)
-        return True
+        if xy is None or located.sum() <= amount:
+            xy = None
+        for make in (_band_cut, _slab_cut):
+            found = make(geom, shared, xy, located, amount, row[HOUSEHOLDS])
+            if found is None:
+                continue
+            far, near, take = found
+            if not (_one_piece(far) and _one_piece(near)):
+                continue
+            if shapely.intersection(far.boundary, other.boundary).length == 0:
+                continue
+            if not self._stays_connected(i, near):
+                continue
+            moved = hh_pos[np.flatnonzero(located)[take]] if xy is not None else take
+            self._apply_cut(i, far, near, amount, moved, b)
+            return True
+        return False
 
     def _stays_connected(self, i: int, near: shapely.Geometry) -> bool:
         """Whether shrinking unit i to ``near`` leaves its grid in no more pieces."""
@@ -266,13 +259,25 @@ class Balancer:
         }
 
     # ------------------------------------------------------------------- flows
-    def route(self, grids: np.ndarray, lo: float, hi: float) -> None:
-        """Carry out the smallest border flows that bring ``grids`` into [lo, hi]."""
-        for a, b, amount in self._flows(grids, lo, hi):
-            self._transfer(a, b, amount)
+    def route(
+        self, grids: np.ndarray, lo: float, hi: float, *, rounds: int = 6
+    ) -> None:
+        """Carry out the smallest border flows that bring ``grids`` into [lo, hi].
+
+        A border where no cut works (the piece would not touch the other grid, or a
+        grid would fall apart) is closed and the flows are solved again around it.
+        """
+        blocked: set[tuple[int, int]] = set()
+        for _ in range(rounds):
+            flows = self._flows(grids, lo, hi, blocked)
+            if not flows:
+                return
+            for a, b, amount in flows:
+                if self._transfer(a, b, amount) < amount:
+                    blocked.add((a, b))
 
     def _flows(
-        self, grids: np.ndarray, lo: float, hi: float
+        self, grids: np.ndarray, lo: float, hi: float, blocked: set[tuple[int, int]]
     ) -> list[tuple[int, int, int]]:
         lab = np.asarray(self.labels)
         pos = {g: n for n, g in enumerate(grids)}
@@ -292,11 +297,16 @@ class Balancer:
         for e, (a, b) in enumerate(pairs):
             inc[pos[a], e], inc[pos[b], e] = -1, 1
             inc[pos[a], m + e], inc[pos[b], m + e] = 1, -1
+        bounds = [(0, 0) if (a, b) in blocked else (0, None) for a, b in pairs]
+        bounds += [(0, 0) if (b, a) in blocked else (0, None) for a, b in pairs]
+        # slack per bound row keeps the LP feasible when closed borders cut a grid
+        # off: it then moves as much as it can, violation costing most
+        slack = sparse.identity(2 * k, format="csr")
         res = linprog(
-            np.ones(2 * m),
-            A_ub=sparse.vstack([inc, -inc]).tocsr(),
+            np.concatenate([np.ones(2 * m), np.full(2 * k, 1e4)]),
+            A_ub=sparse.hstack([sparse.vstack([inc, -inc]), -slack]).tocsr(),
             b_ub=np.concatenate([hi - load, load - lo]),
-            bounds=(0, None),
+            bounds=bounds + [(0, None)] * (2 * k),
             method="highs-ds",
         )
         if res.status != 0:
@@ -309,7 +319,7 @@ class Balancer:
         flows.sort(key=lambda f: (-load[pos[f[0]]], f[0], f[1]))
         return flows
 
-    def _transfer(self, a: int, b: int, amount: int) -> None:
+    def _transfer(self, a: int, b: int, amount: int) -> int:
         """Move ``amount`` households from grid ``a`` to grid ``b`` across their border."""
         left = amount
         border = sorted(
@@ -326,14 +336,15 @@ class Balancer:
                 self.move_unit(i, b)
                 left -= self.weight(i)
         if left <= 0:
-            return
+            return amount - left
         # then cut one border unit: parts of villages already cut first
         vid = [self.rows[i][VILLAGE_ID] for i in range(len(self.rows))]
         cands = [i for i in border if self.labels[i] == a and self.weight(i) > left]
         cands.sort(key=lambda i: (self.rows[i][UNIT_ID] == vid[i], self.weight(i)))
         for i in cands:
             if self.cut(i, left, b):
-                return
+                return amount
+        return amount - left
 
     def frame(self) -> tuple[gpd.GeoDataFrame, pd.Series, np.ndarray]:
         units = gpd.GeoDataFrame(
@@ -343,6 +354,53 @@ class Balancer:
         if PERSONS in units:
             units[PERSONS] = units[PERSONS].astype(np.int64)
         return units, self.household_unit, np.asarray(self.labels, dtype=np.int64)
+
+
+def _band_cut(
+    geom: shapely.Geometry,
+    shared: shapely.Geometry,
+    xy: np.ndarray | None,
+    located: np.ndarray,
+    amount: int,
+    total: int,
+) -> tuple[shapely.Geometry, shapely.Geometry, np.ndarray] | None:
+    """The band of the unit along its shared border holding the ``amount`` nearest."""
+    if xy is None:
+        return None
+    dist = shapely.distance(shapely.points(xy[located]), shared)
+    order = np.argsort(dist, kind="stable")
+    t = 0.5 * (dist[order[amount - 1]] + dist[order[amount]])
+    if t <= 0:
+        return None
+    far = shapely.intersection(geom, shapely.buffer(shared, t, quad_segs=16))
+    near = shapely.difference(geom, far)
+    return far, near, order[:amount]
+
+
+def _slab_cut(
+    geom: shapely.Geometry,
+    shared: shapely.Geometry,
+    xy: np.ndarray | None,
+    located: np.ndarray,
+    amount: int,
+    total: int,
+) -> tuple[shapely.Geometry, shapely.Geometry, np.ndarray] | None:
+    """A straight cut perpendicular to the way from the unit's centre to the border."""
+    d = np.asarray(shared.centroid.coords[0]) - np.asarray(geom.centroid.coords[0])
+    norm = float(np.hypot(*d))
+    if norm == 0:
+        return None
+    d = d / norm
+    if xy is not None:
+        proj = xy[located] @ d
+        order = np.argsort(-proj, kind="stable")
+        cut = 0.5 * (proj[order[amount - 1]] + proj[order[amount]])
+        near, far = split_polygon(geom, d, [cut])
+        return far, near, order[:amount]
+    frac = amount / total
+    (cut,) = _area_cuts(geom, -d, np.array([frac, 1 - frac]))
+    far, near = split_polygon(geom, -d, [cut])
+    return far, near, np.array([], dtype=int)
 
 
 def _touch(a: shapely.Geometry, b: shapely.Geometry) -> bool:

@@ -295,10 +295,16 @@ def plan_groups(
         patch = _patches(zone, town, adjacency)
         merged = False
         sizes = pd.Series(hh).groupby(patch).sum().sort_values(kind="stable")
+        n_patches = pd.Series([k.split("|")[0] for k in sizes.index]).value_counts()
         for key, total in sizes.items():
             members = patch == key
             z = zone[np.argmax(members)]
-            if len(specs) < 2 or total >= _smallest_grid(specs[z], zone_total[z]):
+            spec = specs[z]
+            # more patches than grids: the smallest patches must join a neighbour
+            scarce = spec.n_grids is not None and n_patches[z] > spec.n_grids
+            if len(specs) < 2 or (
+                total >= _smallest_grid(spec, zone_total[z]) and not scarce
+            ):
                 continue
             edge = (
                 members[coo.row] & ~members[coo.col] & (town[coo.col] == town[coo.row])
