@@ -290,24 +290,26 @@ JOBS = [
     ),
     Job(
         "region10k",
-        "province of 10,000 villages, grids of ~2,000 households ([1,500, 2,500])",
+        "province of 10,000 villages, grids of ~2,000 households "
+        "(`ByHouseholds(min=1300, max=2600)`: max = 2 x min, as in 500-1,000)",
         "region10k",
         ALL_TOOLS,
-        _gg_bounds(1500, 2500),
-        lo=1500,
-        hi=2500,
+        _gg_bounds(1300, 2600),
+        lo=1300,
+        hi=2600,
         by_town=True,
     ),
     Job(
         "region50k",
-        "province of 50,000 villages, grids of ~2,000 households ([1,500, 2,500]); "
+        "province of 50,000 villages, grids of ~2,000 households "
+        "(`ByHouseholds(min=1300, max=2600)`); "
         "Skater, AZP and GerryChain are not run here: they time out already at "
         "10,000 villages (job region10k)",
         "region50k",
         ["pymetis", "spopt MaxPHeuristic"],
-        _gg_bounds(1500, 2500),
-        lo=1500,
-        hi=2500,
+        _gg_bounds(1300, 2600),
+        lo=1300,
+        hi=2600,
         by_town=True,
     ),
     Job(
