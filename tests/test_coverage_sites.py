@@ -187,6 +187,10 @@ def test_service_coverage(roads):
     ) | (cov["snap_m"].to_numpy() > 200)
     assert inside.all()
     assert sa.crs == county.crs
+    if roads:  # the households' snap is kept for the next call
+        assert county._cache["household_snap"][0] is county.households
+        again = service_coverage(county, sp, max_km=3.0).households
+        assert np.array_equal(again["km"], hh["km"], equal_nan=True)
     with pytest.raises(ValidationError, match="limit"):
         service_coverage(county, sp)
 

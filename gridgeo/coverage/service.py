@@ -219,7 +219,10 @@ def service_coverage(
     router = Router.of(county)
     weight = "minutes" if max_minutes is not None else "km"
     limit = max_minutes if max_minutes is not None else max_km
-    near = router.nearest(sites, demand, weight=weight, limit=limit)
+    # the County's own households: same points and index, and their snap is cached
+    own = plan is None and demand.attrs.get("level") == "households"
+    targets = county.households if own else demand
+    near = router.nearest(sites, targets, weight=weight, limit=limit)
     covered = near["source"].to_numpy() >= 0
     if max_km is not None and max_minutes is not None:
         covered &= near["km"].to_numpy() <= max_km
