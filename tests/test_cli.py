@@ -19,6 +19,7 @@ import pytest
 
 import gridgeo as gg
 from gridgeo import cli
+from gridgeo.cli import _steps as steps
 
 COMMANDS = ["demo", "validate", "partition", "coverage", "map"]
 
@@ -101,10 +102,10 @@ def test_version(capsys):
 
 
 def test_parse_zone_rule():
-    zone, strategy, params = cli._parse_zone("plain=villages:min=6,max=8,n-grids=30")
+    zone, strategy, params = steps.parse_zone("plain=villages:min=6,max=8,n-grids=30")
     assert (zone, strategy) == ("plain", "villages")
     assert params == {"min": 6, "max": 8, "n_grids": 30}
-    assert cli._parse_zone("hill=industry") == ("hill", "industry", {})
+    assert steps.parse_zone("hill=industry") == ("hill", "industry", {})
 
 
 @pytest.mark.parametrize(
@@ -138,11 +139,11 @@ def test_zone_rules_and_strategy_do_not_mix(capsys, tmp_path):
 def test_partition_call_builds_the_python_call():
     parser = cli.build_parser()
     args = parser.parse_args(["partition", "--sample", "--n-grids", "7", "--seed", "3"])
-    assert cli._partition_call(args) == (None, {"seed": 3, "n_grids": 7})
+    assert steps.partition_call(args) == (None, {"seed": 3, "n_grids": 7})
     args = parser.parse_args(
         ["partition", "--sample", "--strategy", "villages", "--min", "6", "--max", "8"]
     )
-    spec, kwargs = cli._partition_call(args)
+    spec, kwargs = steps.partition_call(args)
     assert spec == gg.ByVillages(min=6, max=8)
     assert kwargs == {"seed": 0}
     args = parser.parse_args(
@@ -151,7 +152,7 @@ def test_partition_call_builds_the_python_call():
             *("--zone", "plain=villages", "--zone", "hill=households:n_grids=2"),
         ]
     )
-    spec, kwargs = cli._partition_call(args)
+    spec, kwargs = steps.partition_call(args)
     assert spec == {"plain": gg.ByVillages(), "hill": gg.ByHouseholds(n_grids=2)}
     assert kwargs == {
         "seed": 0,
@@ -219,7 +220,7 @@ class _Terminal(io.StringIO):
 def test_progress_bar_only_on_a_terminal():
     tty, pipe = _Terminal(), io.StringIO()
     for stream in (tty, pipe):
-        console = cli._Console(out=io.StringIO(), err=stream)
+        console = steps.Console(out=io.StringIO(), err=stream)
         with console.progress(total=2):
             with console.step("first step"):
                 pass
@@ -234,7 +235,7 @@ def test_warnings_of_a_step_are_reported_not_raised():
     import warnings
 
     err = io.StringIO()
-    console = cli._Console(out=io.StringIO(), err=err)
+    console = steps.Console(out=io.StringIO(), err=err)
     with console.step("load"):
         warnings.warn("3 islands bridged", gg.errors.IslandWarning, stacklevel=1)
     assert err.getvalue() == "warning: IslandWarning: 3 islands bridged\n"
