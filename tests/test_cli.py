@@ -371,3 +371,23 @@ def test_python_dash_m_gridgeo_runs_in_a_subprocess(tmp_path):
     assert bad.stderr.startswith("gridgeo validate: error: ")
     assert "nowhere.gpkg" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_long_warnings_are_cut_to_a_few_lines():
+    err = io.StringIO()
+    console = steps.Console(out=io.StringIO(), err=err)
+    console.warn("\n".join(f"line {i}" for i in range(20)), max_lines=4)
+    lines = err.getvalue().splitlines()
+    assert lines == ["warning: line 0", "line 1", "line 2", "  ... (17 more lines)"]
+
+
+def test_demo_runs_the_seeds_zoned_example():
+    rules = {z: steps.strategy(name, p) for z, (name, p) in cli.DEMO_RULES.items()}
+    assert rules == {
+        "urban": gg.ByCommunity(n_grids=15),
+        "plain": gg.ByVillages(6, 8, n_grids=30),
+        "hill": gg.ByIndustry(n_grids=10),
+        "mountain": gg.ByHouseholds(n_grids=5),
+    }
+    assert sum(r.n_grids for r in rules.values()) == 60
+    assert cli.DEMO_OPTIONS["zone_column"] == "zone"
