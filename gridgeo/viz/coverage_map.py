@@ -19,9 +19,17 @@ __all__ = ["coverage_map"]
 
 
 def _demand(
-    plan: Any, coverage: Any, uncovered: gpd.GeoDataFrame | None
+    plan: Any,
+    coverage: Any,
+    uncovered: gpd.GeoDataFrame | None,
+    fields: Sequence[str] = (),
 ) -> gpd.GeoDataFrame | None:
-    """Per-household frame with ``covered`` and ``weight`` (or None)."""
+    """Per-household frame with ``covered`` and ``weight`` (or None).
+
+    Only ``grid_id`` and the household ``fields`` the caller named are brought over
+    from ``plan.households`` (by position when both tables list the same households
+    in the same order, as a County's coverage does; else by ``household_id``).
+    """
     if coverage is not None:
         demand = coverage.households
     elif uncovered is not None:
@@ -37,14 +45,19 @@ def _demand(
     demand = demand.to_crs(plan.crs) if demand.crs != plan.crs else demand.copy()
     if "weight" not in demand:
         demand["weight"] = 1.0
-    # household columns the caller may name in household_fields
     hh = plan.households
-    if HOUSEHOLD_ID in demand and len(hh) and HOUSEHOLD_ID in hh:
-        extra = [c for c in hh.columns if c not in demand.columns and c != "geometry"]
-        if extra:
-            demand = demand.merge(
-                pd.DataFrame(hh[[HOUSEHOLD_ID, *extra]]), on=HOUSEHOLD_ID, how="left"
-            )
+    wanted = [
+        c for c in dict.fromkeys((GRID_ID, *fields)) if c in hh and c not in demand
+    ]
+    if wanted and HOUSEHOLD_ID in demand and len(hh) and HOUSEHOLD_ID in hh:
+        ids = demand[HOUSEHOLD_ID].to_numpy()
+        own = hh[HOUSEHOLD_ID].to_numpy()
+        if len(ids) == len(own) and bool((ids == own).all()):
+            for c in wanted:
+                demand[c] = hh[c].to_numpy()
+        else:
+            extra = pd.DataFrame(hh[[HOUSEHOLD_ID, *wanted]])
+            demand = demand.merge(extra, on=HOUSEHOLD_ID, how="left")
     return demand
 
 
@@ -134,7 +147,7 @@ def coverage_map(
         service_areas = coverage.service_areas
     if service_areas is not None:
         service_areas = service_areas.to_crs(plan.crs)
-    demand = _demand(plan, coverage, uncovered)
+    demand = _demand(plan, coverage, uncovered, household_fields or ())
     share = None
     if coverage is not None and getattr(coverage, "by_grid", None) is not None:
         share = coverage.by_grid.set_index(GRID_ID)["share"]
