@@ -611,10 +611,9 @@ def table(rows: list[dict]) -> str:
 
 def machine() -> str:
     try:
-        import psutil
-
-        mem = f", {psutil.virtual_memory().total / 2**30:.0f} GiB RAM"
-    except ImportError:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        mem = f", {ram / 2**30:.0f} GiB RAM"
+    except (ValueError, OSError, AttributeError):  # not POSIX
         mem = ""
     cpu = platform.processor() or platform.machine()
     vers = []
