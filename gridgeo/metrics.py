@@ -76,7 +76,8 @@ def contiguous_mask(
     Parameters
     ----------
     adjacency
-        Unit adjacency (with island bridges) from :func:`gridgeo.graph.build_contiguity`.
+        Unit adjacency with island bridges
+        (from :func:`gridgeo.graph.build_contiguity`).
     labels
         Grid label ``0..n_grids-1`` of each unit.
     n_grids

@@ -150,7 +150,8 @@ class Plan:
         Examples
         --------
         >>> import geopandas as gpd, shapely
-        >>> units = gpd.GeoDataFrame({"unit_id": list("abcd"), "households": [5, 5, 5, 5]},
+        >>> units = gpd.GeoDataFrame(
+        ...     {"unit_id": list("abcd"), "households": [5, 5, 5, 5]},
         ...     geometry=[shapely.box(i, 0, i + 1, 1) for i in range(4)], crs=3857)
         >>> plan = Plan.from_assignment(units, [7, 7, 3, 3])
         >>> plan.units["grid_id"].tolist()
@@ -158,7 +159,7 @@ class Plan:
         """
         units = units.copy()
         if UNIT_ID not in units:
-            units[UNIT_ID] = units[VILLAGE_ID] if VILLAGE_ID in units else units.index
+            units[UNIT_ID] = units.get(VILLAGE_ID, units.index)
         units[UNIT_ID] = units[UNIT_ID].astype(str)
         if VILLAGE_ID not in units:
             units[VILLAGE_ID] = units[UNIT_ID]
@@ -416,7 +417,10 @@ class Plan:
         known = set(self._units[UNIT_ID])
         unknown = [u for u in ids if u not in known]
         if unknown:
-            msg = f"Unknown unit id(s) {unknown[:10]}; units are e.g. {sorted(known)[:5]}."
+            msg = (
+                f"Unknown unit id(s) {unknown[:10]}; "
+                f"units are e.g. {sorted(known)[:5]}."
+            )
             raise ValidationError(msg)
         if not 0 <= grid < self.n_grids:
             msg = f"grid must be in 0..{self.n_grids - 1}; got {grid}."
@@ -438,7 +442,8 @@ class Plan:
                         [
                             {
                                 "check": "locked",
-                                "detail": f"locked grids {sorted(touched & self.locked)}",
+                                "detail": "locked grids "
+                                f"{sorted(touched & self.locked)}",
                             }
                         ]
                     ),
@@ -454,7 +459,7 @@ class Plan:
         return new
 
     def _derive(self, labels: np.ndarray, **changes: Any) -> Plan:
-        """A new Plan with the same units and new labels (ids kept as given)."""
+        """Return a new Plan with the same units and new labels."""
         units = self._units.copy()
         units[GRID_ID] = labels
         hh = self._households
@@ -626,9 +631,11 @@ class Plan:
             f"  in bounds       {m['in_bounds']:.0%}",
             f"  deviation       max {m['max_deviation_pct']:.1f} %, "
             f"mean {m['mean_deviation_pct']:.1f} % (from the mean grid)",
-            f"  contiguous      {m['contiguous_share']:.0%}  ({m['bridges']} island bridges)",
+            f"  contiguous      {m['contiguous_share']:.0%}"
+            f"  ({m['bridges']} island bridges)",
             f"  compactness     {m['compactness']:.2f} (mean Polsby–Popper)",
-            f"  travel burden   {m['travel_km']:.2f} km (mean household to grid centre)",
+            f"  travel burden   {m['travel_km']:.2f} km"
+            " (mean household to grid centre)",
             f"  crossings       {m['crossings']} grids span townships",
             f"  split villages  {m['split_villages']}",
         ]
@@ -682,7 +689,7 @@ def _travel_points(plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _mode(frame: pd.DataFrame, col: str, weight: str) -> tuple[pd.Series, pd.Series]:
-    """Main value of ``col`` per grid (by weight) and its share."""
+    """Return the main value of ``col`` per grid (by weight) and its share."""
     t = frame.groupby([GRID_ID, col])[weight].sum().reset_index()
     t = t.sort_values([GRID_ID, weight, col], ascending=[True, False, True])
     top = t.drop_duplicates(GRID_ID).set_index(GRID_ID)

@@ -8,6 +8,8 @@ polygon inside the village and about the same number of households.
 
 from __future__ import annotations
 
+import itertools
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -192,7 +194,7 @@ def _cluster_parts(
 
 
 def _principal_axis(xy: np.ndarray) -> np.ndarray:
-    """Unit vector of the direction of largest spread."""
+    """Return the unit vector of the direction of largest spread."""
     centred = xy - xy.mean(axis=0)
     if len(xy) < 2 or not np.any(centred):
         return np.array([1.0, 0.0])
@@ -259,7 +261,7 @@ def split_polygon(
     c0 = float(centre @ axis)
     edges = [c0 - reach, *cuts, c0 + reach]
     slabs = []
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
+    for a, b in itertools.pairwise(edges):
         base = centre + axis * (np.array([a, b]) - c0)[:, None]
         corners = [
             base[0] - normal * reach,

@@ -52,7 +52,7 @@ def grid_villages(
 def households_in(
     villages: gpd.GeoDataFrame, counts: np.ndarray, *, seed: int = 0
 ) -> gpd.GeoDataFrame:
-    """``counts[i]`` random households inside village ``i`` (with fake personal data)."""
+    """``counts[i]`` random households in village ``i``, with fake personal data."""
     rng = np.random.default_rng(seed)
     xs, ys, vids = [], [], []
     for geom, vid, n in zip(

@@ -25,7 +25,10 @@ def test_from_assignment_renumbers_by_smallest_unit() -> None:
     )
     p = gg.Plan.from_assignment(units, pd.Series({"a": 9, "b": 9, "c": 2, "d": 2}))
     assert p.units.set_index("unit_id")["grid_id"].to_dict() == {
-        "a": 0, "b": 0, "c": 1, "d": 1
+        "a": 0,
+        "b": 0,
+        "c": 1,
+        "d": 1,
     }
     assert p.grids["households"].tolist() == [7, 3]
     with pytest.raises(ValidationError, match="every unit"):
@@ -37,7 +40,8 @@ def test_grids_table(plan: gg.Plan, small_county: gg.County) -> None:
     assert g["grid_id"].tolist() == list(range(plan.n_grids))
     assert g["households"].sum() == small_county.n_households
     assert g["n_villages"].sum() >= len(small_county.villages)
-    assert (g["compactness"] > 0).all() and (g["compactness"] <= 1).all()
+    assert (g["compactness"] > 0).all()
+    assert (g["compactness"] <= 1).all()
     assert np.allclose(g["area_km2"].sum(), small_county.villages.area.sum() / 1e6)
     assert (g["travel_km"] > 0).all()
     # the copy handed out does not change the plan
@@ -49,7 +53,9 @@ def test_metrics_follow_design_definitions(plan: gg.Plan) -> None:
     m = plan.metrics
     hh = plan.grids["households"].to_numpy(dtype=float)
     target = hh.sum() / len(hh)
-    assert m["max_deviation_pct"] == pytest.approx(100 * np.max(np.abs(hh - target)) / target)
+    assert m["max_deviation_pct"] == pytest.approx(
+        100 * np.max(np.abs(hh - target)) / target
+    )
     assert m["in_range"] == 1.0
     assert m["contiguous_share"] == 1.0
     assert m["crossings"] == 0
@@ -64,11 +70,14 @@ def test_metrics_follow_design_definitions(plan: gg.Plan) -> None:
     assert m["travel_km"] == pytest.approx(np.concatenate(dist).mean() / 1000)
 
 
-def test_village_grid_and_household_grid(plan: gg.Plan, small_county: gg.County) -> None:
+def test_village_grid_and_household_grid(
+    plan: gg.Plan, small_county: gg.County
+) -> None:
     vg = plan.village_grid
     assert set(vg.index) == set(small_county.villages["village_id"])
     hg = plan.household_grid
-    assert len(hg) == len(small_county.households) and hg.index.is_unique
+    assert len(hg) == len(small_county.households)
+    assert hg.index.is_unique
 
 
 def test_reassign_refuses_broken_contiguity(plan: gg.Plan) -> None:
@@ -80,7 +89,9 @@ def test_reassign_refuses_broken_contiguity(plan: gg.Plan) -> None:
         plan.reassign(g0["unit_id"].iloc[0], int(far))
     with pytest.warns(GridgeoWarning, match="breaks the plan"):
         edited = plan.reassign(g0["unit_id"].iloc[0], int(far), on_violation="warn")
-    assert edited.units.set_index("unit_id").loc[g0["unit_id"].iloc[0], "grid_id"] == far
+    assert (
+        edited.units.set_index("unit_id").loc[g0["unit_id"].iloc[0], "grid_id"] == far
+    )
     assert plan.units.set_index("unit_id").loc[g0["unit_id"].iloc[0], "grid_id"] == 0
     with pytest.raises(ValidationError, match="Unknown unit"):
         plan.reassign("nope", 0)
@@ -109,7 +120,12 @@ def test_compare(plan: gg.Plan, small_county: gg.County) -> None:
     other = gg.partition(small_county, n_grids=4, seed=0)
     moved = plan.compare(other)
     assert len(moved) > 0
-    assert set(moved.columns) == {"household_id", "village_id", "grid_before", "grid_after"}
+    assert set(moved.columns) == {
+        "household_id",
+        "village_id",
+        "grid_before",
+        "grid_after",
+    }
     assert moved["household_id"].is_unique
 
 
@@ -136,7 +152,8 @@ def test_text_and_html(plan: gg.Plan) -> None:
     assert "contiguous" in text
     assert "Polsby" in plan.summary()
     html = plan._repr_html_()
-    assert "<table" in html and "households" in html
+    assert "<table" in html
+    assert "households" in html
 
 
 def test_is_valid_and_validate(plan: gg.Plan) -> None:

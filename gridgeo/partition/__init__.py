@@ -26,7 +26,7 @@ from gridgeo.errors import (
     ValidationError,
 )
 from gridgeo.partition._balance import balance_with_splits
-from gridgeo.partition._engine import Problem, misses_bounds, solve
+from gridgeo.partition._engine import Problem, misses_bounds, solve, solve_by_merging
 from gridgeo.partition._inputs import Source, from_input, units_adjacency
 from gridgeo.partition._problems import (
     build_problems,
@@ -132,7 +132,7 @@ def partition(
     --------
     >>> import gridgeo as gg
     >>> county = gg.datasets.sample_county()
-    >>> plan = gg.partition(county, gg.ByHouseholds(min=500, max=1000), seed=0)
+    >>> plan = gg.partition(county, gg.ByHouseholds(min=400, max=1000), seed=0)
     >>> plan.metrics["contiguous_share"]
     1.0
     """
@@ -195,13 +195,19 @@ def partition(
         local, shares = solve(
             prob, xy_km, w, adjacency, rng, time_limit=time_limit, split=split
         )
-        for k in prob.alternatives:  # indivisible units: another count may fit
-            if not misses_bounds(prob, local, w):
+        # indivisible units: other seeds, then other grid counts, may fit
+        retries = [prob] + [with_k(prob, k, w) for k in prob.alternatives[:2]]
+        for other in retries:
+            if split or not misses_bounds(prob, local, w):
                 break
-            other = with_k(prob, k, w)
             l2, s2 = solve(other, xy_km, w, adjacency, rng, time_limit=time_limit)
             if not misses_bounds(other, l2, w):
                 prob, local, shares = other, l2, s2
+        if not split and spec.n_grids is None and misses_bounds(prob, local, w):
+            merged = solve_by_merging(prob, xy_km, w, adjacency)
+            other = with_k(prob, int(merged.max()) + 1, w)
+            if not misses_bounds(other, merged, w):
+                prob, local = other, merged
         labels[prob.idx] = local + offset
         if split:
             grids = np.arange(offset, offset + prob.k)
@@ -266,7 +272,10 @@ def _resolve_strategies(
             raise ValidationError(msg)
         specs = {str(z): s for z, s in strategy.items() if str(z) in set(zones)}
         if n_grids is not None:
-            msg = "n_grids= cannot be combined with a dict of strategies; set n_grids per strategy."
+            msg = (
+                "n_grids= cannot be combined with a dict of strategies; "
+                "set n_grids per strategy."
+            )
             raise ValidationError(msg)
         return specs, dict(zip(villages[VILLAGE_ID], zones, strict=True))
     if strategy is None:
@@ -276,7 +285,10 @@ def _resolve_strategies(
     if not isinstance(
         strategy, ByHouseholds | ByVillages | ByIndustry | ByCommunity | ByWorkload
     ):
-        msg = f"Unknown strategy {strategy!r}; use gg.ByHouseholds(...), gg.ByVillages(...), ..."
+        msg = (
+            f"Unknown strategy {strategy!r}; "
+            "use gg.ByHouseholds(...), gg.ByVillages(...), ..."
+        )
         raise ValidationError(msg)
     return {ALL: strategy}, dict.fromkeys(villages[VILLAGE_ID], ALL)
 
@@ -288,7 +300,8 @@ def _resolve_respect(source: Source, respect: str | None) -> str | None:
         v = source.villages
         return TOWN_ID if TOWN_ID in v and v[TOWN_ID].nunique() > 1 else None
     if respect not in source.villages:
-        msg = f"respect={respect!r} is not a column; columns are {list(source.villages.columns)}."
+        cols = list(source.villages.columns)
+        msg = f"respect={respect!r} is not a column; columns are {cols}."
         raise ValidationError(msg)
     return respect
 

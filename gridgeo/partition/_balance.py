@@ -85,24 +85,25 @@ class Balancer:
         return components_within(adj, np.array(rest)).max() == 0
 
     # ------------------------------------------------------------------- edits
-    def cut(self, i: int, amount: int, b: int) -> bool:
+    def cut(self, i: int, amount: int, b: int) -> int:
         """Move ``amount`` households of unit ``i`` to neighbouring grid ``b``.
 
         The piece is cut off on the side of the unit's border with grid ``b``.
-        Returns False (changing nothing) when no such cut keeps both sides in one
-        piece with the piece touching ``b``.
+        Returns the households moved: 0 (changing nothing) when no cut keeps both
+        sides in one piece with the piece touching ``b``; fewer than ``amount`` when
+        only part of the band could go.
         """
         row = self.rows[i]
         if amount <= 0 or amount >= row[HOUSEHOLDS]:
-            return False
+            return 0
         towards = [j for j in self.nbrs[i] if self.labels[j] == b]
         if not towards:
-            return False
+            return 0
         geom = row["geometry"]
         other = shapely.union_all([self.rows[j]["geometry"] for j in towards])
         shared = shapely.intersection(geom.boundary, other.boundary)
         if shared.is_empty or shared.length == 0:
-            return False
+            return 0
         hh_pos = self._households_of(row[UNIT_ID])
         xy = self._hh_xy[hh_pos] if self._hh_xy is not None and len(hh_pos) else None
         located = (
@@ -124,9 +125,12 @@ class Balancer:
             if not self._stays_connected(i, near):
                 continue
             moved = hh_pos[np.flatnonzero(located)[take]] if xy is not None else take
-            self._apply_cut(i, far, near, amount, moved, b)
-            return True
-        return False
+            size = len(take) if xy is not None else amount
+            if not 0 < size < row[HOUSEHOLDS]:
+                continue
+            self._apply_cut(i, far, near, size, moved, b)
+            return size
+        return 0
 
     def _stays_connected(self, i: int, near: shapely.Geometry) -> bool:
         """Whether shrinking unit i to ``near`` leaves its grid in no more pieces."""
@@ -139,7 +143,7 @@ class Balancer:
         return self._pieces(members, i, links) <= self._pieces(members, i, None)
 
     def _pieces(self, members: set[int], i: int, links: set[int] | None) -> int:
-        """Connected pieces of ``members``; with ``links``, unit i touches only those."""
+        """Count connected pieces of ``members`` (unit i touching only ``links``)."""
 
         def nbrs(u: int) -> set[int]:
             if links is None:
@@ -320,7 +324,7 @@ class Balancer:
         return flows
 
     def _transfer(self, a: int, b: int, amount: int) -> int:
-        """Move ``amount`` households from grid ``a`` to grid ``b`` across their border."""
+        """Move ``amount`` households from grid ``a`` to ``b`` across their border."""
         left = amount
         border = sorted(
             (
@@ -342,8 +346,9 @@ class Balancer:
         cands = [i for i in border if self.labels[i] == a and self.weight(i) > left]
         cands.sort(key=lambda i: (self.rows[i][UNIT_ID] == vid[i], self.weight(i)))
         for i in cands:
-            if self.cut(i, left, b):
-                return amount
+            done = self.cut(i, left, b)
+            if done:
+                return amount - left + done
         return amount - left
 
     def frame(self) -> tuple[gpd.GeoDataFrame, pd.Series, np.ndarray]:
@@ -364,7 +369,7 @@ def _band_cut(
     amount: int,
     total: int,
 ) -> tuple[shapely.Geometry, shapely.Geometry, np.ndarray] | None:
-    """The band of the unit along its shared border holding the ``amount`` nearest."""
+    """Cut the band along the shared border that holds the ``amount`` nearest."""
     if xy is None:
         return None
     dist = shapely.distance(shapely.points(xy[located]), shared)
@@ -373,6 +378,14 @@ def _band_cut(
     if t <= 0:
         return None
     far = shapely.intersection(geom, shapely.buffer(shared, t, quad_segs=16))
+    if far.geom_type == "MultiPolygon":
+        # keep the piece along most of the border; the others stay behind
+        pieces = np.asarray(far.geoms, dtype=object)
+        touch = shapely.length(shapely.intersection(pieces, shared))
+        far = pieces[int(np.argmax(touch))]
+        inside = shapely.contains_xy(far, *xy[located].T)
+        near = shapely.difference(geom, far)
+        return far, near, np.flatnonzero(inside)
     near = shapely.difference(geom, far)
     return far, near, order[:amount]
 
@@ -385,7 +398,7 @@ def _slab_cut(
     amount: int,
     total: int,
 ) -> tuple[shapely.Geometry, shapely.Geometry, np.ndarray] | None:
-    """A straight cut perpendicular to the way from the unit's centre to the border."""
+    """Cut straight, across the way from the unit's centre to the border."""
     d = np.asarray(shared.centroid.coords[0]) - np.asarray(geom.centroid.coords[0])
     norm = float(np.hypot(*d))
     if norm == 0:
@@ -437,7 +450,7 @@ def balance_with_splits(
     bal = Balancer(units, household_unit, labels, adjacency, households)
     for grids, lo, hi, shares in jobs:
         for i, g, f in sorted(shares, key=lambda s: -s[2]):
-            bal.cut(i, round(f * units[HOUSEHOLDS].iat[i]), g)
+            bal.cut(i, round(f * units[HOUSEHOLDS].iat[i]), g)  # 0 when impossible
         mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
         for shrink in (0.6, 0.8, 0.95):
             bal.repair(grids, bal.centres())

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
-from sklearn.cluster import KMeans
+from sklearn.cluster import KMeans, kmeans_plusplus
 
 from gridgeo._rng import sklearn_seed
 from gridgeo.graph import components_within
@@ -113,15 +113,18 @@ def solve(
     centres, cats = _seed(p, xy, w, rng)
     labels = None
     scale = 1.0
-    # whole units by MILP while small; count bounds (villages) make HiGHS slow, so
-    # those and large problems use the LP with rounding and repair
-    integral = not split and p.count is None and n * min(k, 10) <= 4000
+    # whole units: the LP first (often integral already); a MILP only when the LP
+    # shares units and the problem is small, since HiGHS branch-and-bound on big
+    # capacitated problems is slow; otherwise the shares are rounded and repaired
+    small = not split and p.count is None and k <= 20 and n * min(k, 10) <= 1000
     if split:  # exact balance; the shared units absorb the remainder
         target = float(w.sum()) / k
         p = replace(p, lo=target, hi=target)
     for _ in range(max_iter):
         cost = _cost(xy, centres, p, cats, scale)
-        cand, x = _assign(cost, w, p, time_limit, integral=integral)
+        cand, x = _assign(cost, w, p, time_limit, integral=False)
+        if small and np.any((x > 1e-6) & (x < 1 - 1e-6)):
+            cand, x = _assign(cost, w, p, time_limit, integral=True)
         new = cand[np.arange(n), np.argmax(x, axis=1)]
         frac = np.zeros((n, k))
         np.put_along_axis(frac, cand, x, axis=1)
@@ -151,15 +154,14 @@ def _seed(
     k = p.k
     if p.categories is not None:
         return _seed_by_category(p, xy, w, rng)
-    init = p.seeds if p.seeds is not None and len(p.seeds) == k else "k-means++"
-    km = KMeans(
-        n_clusters=k,
-        init=init,
-        n_init=1 if not isinstance(init, str) else 3,
-        random_state=sklearn_seed(rng),
+    if p.seeds is not None and len(p.seeds) == k:
+        return np.asarray(p.seeds, dtype=float), None
+    # k-means++ seeding only: the location-allocation rounds below are the Lloyd
+    # steps, and a full KMeans fit per township costs more than the whole solve
+    centres, _ = kmeans_plusplus(
+        xy, k, sample_weight=np.maximum(w, 1e-9), random_state=sklearn_seed(rng)
     )
-    km.fit(xy, sample_weight=np.maximum(w, 1e-9))
-    return km.cluster_centers_, None
+    return centres, None
 
 
 def _seed_by_category(
@@ -261,7 +263,7 @@ def _assign(
     n_slack = 2 * k * (2 if has_count else 1)
     c = np.concatenate([unit_cost, np.full(n_slack, penalty)])
     if has_count:
-        # villages are coarse: one village over the bound costs like 1/4 grid of households
+        # villages are coarse: a village over the bound costs like 1/4 grid
         c[nx_ + 2 * k :] = penalty * max(p.lo, 1.0) / 4
     # each unit exactly once
     a_rows = [sparse.csr_array((np.ones(nx_), (rows, np.arange(nx_))), shape=(n, nx_))]
@@ -302,7 +304,7 @@ def _assign(
         integrality=integrality,
         bounds=bounds,
         # a node limit, unlike a time limit, keeps the result machine-independent
-        options={"time_limit": time_limit, "node_limit": 5000, "presolve": True},
+        options={"time_limit": time_limit, "node_limit": 50, "presolve": True},
     )
     if res.x is None:  # no incumbent in time: fall back to the nearest centre
         x = np.zeros((n, m))
@@ -438,3 +440,73 @@ def refine(
         if not moved:
             break
     return labels
+
+
+def solve_by_merging(
+    p: Problem, xy_km: np.ndarray, weight: np.ndarray, adjacency: sparse.csr_array
+) -> np.ndarray:
+    """Grow grids by merging neighbours: the grid count follows from the units.
+
+    Every unit starts as a grid; the lightest grid under ``lo`` repeatedly joins the
+    neighbouring grid that keeps the sum lowest (within ``hi`` when possible, the
+    nearer centre breaking ties). It suits bounds-only strategies where many units
+    are nearly a grid each — a county town of large communities — where a fixed
+    grid count forces bad packings. Labels are renumbered ``0..k-1``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Local labels; the number of grids is ``labels.max() + 1``.
+    """
+    n = len(p.idx)
+    w = weight[p.idx].astype(float)
+    xy = xy_km[p.idx]
+    adj = adjacency[p.idx][:, p.idx].tocsr()
+    labels = np.arange(n)
+    size = w.copy()
+    mass = xy * w[:, None]
+    nbrs = [
+        set(adj.indices[adj.indptr[i] : adj.indptr[i + 1]].tolist()) - {i}
+        for i in range(n)
+    ]
+    alive = set(range(n))
+    while True:
+        light = sorted((size[g], g) for g in alive if size[g] < p.lo and nbrs[g])
+        if not light:
+            break
+        _, g = light[0]
+        centre = mass[g] / max(size[g], 1e-9)
+
+        def key(h: int, g: int = g, centre: np.ndarray = centre) -> tuple:
+            total = size[g] + size[h]
+            other = mass[h] / max(size[h], 1e-9)
+            return (
+                total > p.hi,
+                total if total > p.hi else 0.0,
+                np.hypot(*(other - centre)),
+                h,
+            )
+
+        h = min(nbrs[g], key=key)
+        labels[labels == g] = h
+        size[h] += size[g]
+        mass[h] += mass[g]
+        for j in nbrs[g]:
+            nbrs[j].discard(g)
+            if j != h:
+                nbrs[j].add(h)
+                nbrs[h].add(j)
+        nbrs[h].discard(h)
+        nbrs[g] = set()
+        alive.discard(g)
+    _, labels = np.unique(labels, return_inverse=True)
+    k = int(labels.max()) + 1
+    # single-unit moves settle what whole-grid merges could not (a small village
+    # wedged between full grids takes a unit from a neighbour instead)
+    centres = np.vstack(
+        [
+            np.average(xy[labels == g], axis=0, weights=w[labels == g] + 1e-9)
+            for g in range(k)
+        ]
+    )
+    return refine(labels, adj, _sqdist(xy, centres), w, replace(p, k=k), max_passes=50)

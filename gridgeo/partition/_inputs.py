@@ -1,4 +1,4 @@
-"""Turn the accepted inputs (County, polygon GeoDataFrame, networkx graph) into units."""
+"""Turn the accepted inputs (County, polygon frame, networkx graph) into units."""
 
 from __future__ import annotations
 
@@ -102,7 +102,10 @@ def _from_graph(graph: nx.Graph, *, weight: str) -> Source:
     data = [graph.nodes[n] for n in nodes]
     if any(weight not in d for d in data):
         missing = [n for n, d in zip(nodes, data, strict=True) if weight not in d][:10]
-        msg = f"Graph nodes need a {weight!r} attribute (pass weight=...); missing on {missing}."
+        msg = (
+            f"Graph nodes need a {weight!r} attribute (pass weight=...); "
+            f"missing on {missing}."
+        )
         raise ValidationError(msg)
     if all("x" in d and "y" in d for d in data):
         xy = np.array([[d["x"], d["y"]] for d in data], dtype=float)

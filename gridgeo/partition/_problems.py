@@ -30,7 +30,7 @@ __all__ = ["build_problems", "plan_groups", "unit_weights", "with_k"]
 
 
 def unit_weights(units: gpd.GeoDataFrame, spec: Strategy, source: object) -> np.ndarray:
-    """The balancing weight of every unit under ``spec`` (households or workload)."""
+    """Return the balancing weight of every unit (households or workload)."""
     hh = units[HOUSEHOLDS].to_numpy(dtype=float)
     if not isinstance(spec, ByWorkload):
         return hh
@@ -151,12 +151,19 @@ def _grid_counts(
             fewest, most = grids_for_bounds(totals[key], lo, hi)
             ideal = totals[key] / ((lo + hi) / 2)
             hh = units[HOUSEHOLDS].to_numpy()[idx].sum()
-            what = f"{hh:,.0f} households into grids of {spec.min:,}–{spec.max:,} households"
-        if fewest > most:
-            msg = (
-                f"{label} cannot be cut: {what} is impossible "
-                f"({most} grid(s) would be too big, {fewest} too small)."
+            what = (
+                f"{hh:,.0f} households into grids of "
+                f"{spec.min:,}–{spec.max:,} households"
             )
+        if fewest > most:
+            if most == 0:
+                why = "even a single grid would be too small"
+            else:
+                why = (
+                    f"{most} grid(s) would be too big, "
+                    f"{fewest} grid(s) too small"
+                )
+            msg = f"{label} cannot be cut: {what} is impossible ({why})."
             if strict:
                 raise InfeasiblePartitionError(
                     msg + " Widen the bounds, use strict=False, or respect=None."
@@ -210,7 +217,7 @@ def _make_problem(
 
 
 def with_k(prob: Problem, k: int, w: np.ndarray) -> Problem:
-    """The same problem with another grid count (a village-count problem rebalances)."""
+    """Return the problem with another grid count (village counts rebalance)."""
     new = replace(prob, k=k, alternatives=(), seeds=None)
     if prob.count is not None:
         new.lo = new.hi = float(w[prob.idx].sum()) / k

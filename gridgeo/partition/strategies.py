@@ -122,7 +122,10 @@ class ByVillages:
 
     def __post_init__(self) -> None:
         if not 1 <= self.min <= self.max:
-            msg = f"ByVillages needs 1 <= min <= max villages; got {self.min}, {self.max}."
+            msg = (
+                "ByVillages needs 1 <= min <= max villages; "
+                f"got {self.min}, {self.max}."
+            )
             raise ValidationError(msg)
         if self.n_grids is not None and self.n_grids < 1:
             msg = f"ByVillages: n_grids must be a positive int; got {self.n_grids!r}."

@@ -172,7 +172,8 @@ class Display:
                 "fill": fills,
                 "color": "#666",
                 "weight": 0.3,
-                "fillOpacity": 0.55,
+                # plain density stays light so the grid colours read through
+                "fillOpacity": 0.55 if flag is not None else 0.35,
                 "tip": tips,
             },
             name=name,
