@@ -8,9 +8,9 @@ Examples
 --------
 >>> import gridgeo as gg
 >>> county = gg.datasets.sample_county()
->>> plan = gg.partition(county, n_grids=8, seed=0)
+>>> plan = gg.partition(county, n_grids=25, seed=0)
 >>> plan.n_grids
-8
+25
 """
 
 from __future__ import annotations
@@ -20,9 +20,13 @@ from importlib.metadata import PackageNotFoundError, version
 from gridgeo import datasets, errors
 from gridgeo.county import County, read_county
 from gridgeo.coverage import (
+    CoverageResult,
+    SiteSelection,
+    VisitCoverage,
     select_sites,
     service_coverage,
     staffing,
+    travel_matrix,
     travel_times,
     visit_coverage,
 )
@@ -32,6 +36,7 @@ from gridgeo.crs import (
     choose_metric_crs,
     gcj02_to_bd09,
     gcj02_to_wgs84,
+    wgs84_to_bd09,
     wgs84_to_gcj02,
 )
 from gridgeo.errors import (
@@ -69,14 +74,17 @@ __all__ = [
     "ByWorkload",
     "CRSError",
     "County",
+    "CoverageResult",
     "GridgeoError",
     "GridgeoWarning",
     "InfeasibleError",
     "InfeasiblePartitionError",
     "Plan",
     "RoadNetwork",
+    "SiteSelection",
     "ValidationError",
     "ValidationReport",
+    "VisitCoverage",
     "__version__",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
@@ -99,7 +107,9 @@ __all__ = [
     "select_sites",
     "service_coverage",
     "staffing",
+    "travel_matrix",
     "travel_times",
     "visit_coverage",
+    "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]

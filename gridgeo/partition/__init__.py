@@ -209,15 +209,21 @@ def partition(
             if not misses_bounds(other, merged, w):
                 prob, local = other, merged
         labels[prob.idx] = local + offset
+        grids = np.arange(offset, offset + prob.k)
         if split:
-            grids = np.arange(offset, offset + prob.k)
             moved = [(int(prob.idx[i]), g + offset, f) for i, g, f in shares]
-            jobs.append((grids, prob.lo, prob.hi, moved))
+            jobs.append((grids, prob.lo, prob.hi, moved, True))
+        elif (
+            spec.n_grids is not None
+            and not isinstance(spec, ByWorkload)
+            and misses_bounds(prob, local, w)
+        ):  # whole units only: route border units between grids
+            jobs.append((grids, prob.lo, prob.hi, [], False))
         offset += prob.k
         bounds.extend([_bound_row(prob, spec)] * prob.k)
     if jobs:
         units, household_unit, labels, adjacency, bridges = balance_with_splits(
-            units, household_unit, labels, adjacency, source.households, jobs
+            units, household_unit, labels, adjacency, bridges, source.households, jobs
         )
     params = {
         "strategy": _describe(strategy, n_grids),

@@ -43,6 +43,7 @@ class Balancer:
         self.household_unit = household_unit.copy()
         self.labels = list(labels)
         self.households = households
+        self.cuts = True
         coo = sparse.triu(adjacency, k=1).tocoo()
         self.nbrs: list[set[int]] = [set() for _ in self.rows]
         for a, b in zip(coo.row.tolist(), coo.col.tolist(), strict=True):
@@ -339,7 +340,20 @@ class Balancer:
             if self.weight(i) <= left and self.connected_without(a, i):
                 self.move_unit(i, b)
                 left -= self.weight(i)
-        if left <= 0:
+        if left > 0 and not self.cuts:
+            # whole units only: one more unit if it brings the two grids closer
+            fits = [
+                i
+                for i in border
+                if self.labels[i] == a
+                and self.weight(i) < 2 * left
+                and self.connected_without(a, i)
+            ]
+            if fits:
+                i = min(fits, key=lambda i: (abs(left - self.weight(i)), i))
+                self.move_unit(i, b)
+                left -= self.weight(i)
+        if left <= 0 or not self.cuts:
             return amount - left
         # then cut one border unit: parts of villages already cut first
         vid = [self.rows[i][VILLAGE_ID] for i in range(len(self.rows))]
@@ -429,18 +443,20 @@ def balance_with_splits(
     household_unit: pd.Series,
     labels: np.ndarray,
     adjacency: sparse.csr_array,
+    bridges: pd.DataFrame,
     households: gpd.GeoDataFrame,
-    jobs: list[tuple[np.ndarray, float, float, list[tuple[int, int, float]]]],
+    jobs: list[tuple[np.ndarray, float, float, list[tuple[int, int, float]], bool]],
 ) -> tuple[gpd.GeoDataFrame, pd.Series, np.ndarray, sparse.csr_array, pd.DataFrame]:
     """Cut the shared units, then route what is left, for every splitting problem.
 
     Parameters
     ----------
-    units, household_unit, labels, adjacency, households
+    units, household_unit, labels, adjacency, bridges, households
         The plan so far.
     jobs
-        Per problem: its grid labels, the bounds ``lo`` / ``hi``, and the shares
-        ``(unit position, grid label, fraction)`` from the engine.
+        Per problem: its grid labels, the bounds ``lo`` / ``hi``, the shares
+        ``(unit position, grid label, fraction)`` from the engine, and whether
+        units may be cut (only a County's, which has household points).
 
     Returns
     -------
@@ -448,14 +464,18 @@ def balance_with_splits(
         New ``units``, ``household_unit``, ``labels``, ``adjacency``, ``bridges``.
     """
     bal = Balancer(units, household_unit, labels, adjacency, households)
-    for grids, lo, hi, shares in jobs:
+    for grids, lo, hi, shares, cuts in jobs:
+        bal.cuts = cuts
         for i, g, f in sorted(shares, key=lambda s: -s[2]):
             bal.cut(i, round(f * units[HOUSEHOLDS].iat[i]), g)  # 0 when impossible
         mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
         for shrink in (0.6, 0.8, 0.95):
             bal.repair(grids, bal.centres())
             bal.route(grids, mid - shrink * half, mid + shrink * half)
+    n_before = len(units)
     units, household_unit, labels = bal.frame()
+    if len(units) == n_before:  # only whole units moved: the graph is unchanged
+        return units, household_unit, labels, adjacency, bridges
     adjacency, bridges = build_contiguity(
         units, rook=True, ids=units[UNIT_ID].to_numpy()
     )

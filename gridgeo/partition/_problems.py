@@ -159,10 +159,7 @@ def _grid_counts(
             if most == 0:
                 why = "even a single grid would be too small"
             else:
-                why = (
-                    f"{most} grid(s) would be too big, "
-                    f"{fewest} grid(s) too small"
-                )
+                why = f"{most} grid(s) would be too big, {fewest} grid(s) too small"
             msg = f"{label} cannot be cut: {what} is impossible ({why})."
             if strict:
                 raise InfeasiblePartitionError(
