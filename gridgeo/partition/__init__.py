@@ -26,7 +26,13 @@ from gridgeo.errors import (
     ValidationError,
 )
 from gridgeo.partition._balance import balance_with_splits
-from gridgeo.partition._engine import Problem, misses_bounds, solve, solve_by_merging
+from gridgeo.partition._engine import (
+    Problem,
+    misses_bounds,
+    solve,
+    solve_by_merging,
+    violation,
+)
 from gridgeo.partition._inputs import Source, from_input, units_adjacency
 from gridgeo.partition._problems import (
     build_problems,
@@ -195,19 +201,22 @@ def partition(
         local, shares = solve(
             prob, xy_km, w, adjacency, rng, time_limit=time_limit, split=split
         )
-        # indivisible units: other seeds, then other grid counts, may fit
-        retries = [prob] + [with_k(prob, k, w) for k in prob.alternatives[:2]]
-        for other in retries:
-            if split or not misses_bounds(prob, local, w):
-                break
-            l2, s2 = solve(other, xy_km, w, adjacency, rng, time_limit=time_limit)
-            if not misses_bounds(other, l2, w):
-                prob, local, shares = other, l2, s2
-        if not split and spec.n_grids is None and misses_bounds(prob, local, w):
-            merged = solve_by_merging(prob, xy_km, w, adjacency)
-            other = with_k(prob, int(merged.max()) + 1, w)
-            if not misses_bounds(other, merged, w):
-                prob, local = other, merged
+        # indivisible units: another seed, other grid counts, or growing grids by
+        # merging may fit; the least violation wins
+        if not split and violation(prob, local, w) > 0:
+            tries = [(violation(prob, local, w), 0, prob, local, shares)]
+            others = [prob] + [with_k(prob, k, w) for k in prob.alternatives[:2]]
+            for n, other in enumerate(others, start=1):
+                l2, s2 = solve(other, xy_km, w, adjacency, rng, time_limit=time_limit)
+                tries.append((violation(other, l2, w), n, other, l2, s2))
+                if tries[-1][0] == 0:
+                    break
+            if spec.n_grids is None and min(t[0] for t in tries) > 0:
+                merged = solve_by_merging(prob, xy_km, w, adjacency)
+                other = with_k(prob, int(merged.max()) + 1, w)
+                score = violation(other, merged, w)
+                tries.append((score, len(tries), other, merged, []))
+            _, _, prob, local, shares = min(tries, key=lambda t: (t[0], t[1]))
         labels[prob.idx] = local + offset
         grids = np.arange(offset, offset + prob.k)
         if split:

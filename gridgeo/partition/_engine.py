@@ -52,14 +52,18 @@ class Problem:
     alternatives: tuple[int, ...] = ()
 
 
-def misses_bounds(p: Problem, labels: np.ndarray, weight: np.ndarray) -> bool:
-    """Whether a solution leaves a grid outside the problem's hard bounds."""
-    w = weight[p.idx]
+def violation(p: Problem, labels: np.ndarray, weight: np.ndarray) -> float:
+    """Total amount by which a solution's grids miss the problem's hard bounds."""
     if p.count is not None:
         c = np.bincount(labels, weights=p.count, minlength=p.k)
-        return bool(np.any((c < p.count_lo - 1e-6) | (c > p.count_hi + 1e-6)))
-    g = np.bincount(labels, weights=w, minlength=p.k)
-    return bool(np.any((g < p.lo - 1e-6) | (g > p.hi + 1e-6)))
+        return float(_violation(c, p.count_lo - 1e-6, p.count_hi + 1e-6).sum())
+    g = np.bincount(labels, weights=weight[p.idx], minlength=p.k)
+    return float(_violation(g, p.lo - 1e-6, p.hi + 1e-6).sum())
+
+
+def misses_bounds(p: Problem, labels: np.ndarray, weight: np.ndarray) -> bool:
+    """Whether a solution leaves a grid outside the problem's hard bounds."""
+    return violation(p, labels, weight) > 0
 
 
 def solve(
@@ -69,7 +73,7 @@ def solve(
     adjacency: sparse.csr_array,
     rng: np.random.Generator,
     *,
-    max_iter: int = 8,
+    max_iter: int = 20,
     time_limit: float = 10.0,
     split: bool = False,
 ) -> tuple[np.ndarray, list[tuple[int, int, float]]]:

@@ -128,7 +128,7 @@ def coverage_map(
     --------
     >>> import gridgeo as gg
     >>> county = gg.datasets.sample_county()
-    >>> plan = gg.partition(county, n_grids=8, seed=0)
+    >>> plan = gg.partition(county, n_grids=8, respect=None, seed=0)
     >>> res = gg.service_coverage(plan, max_km=5)  # doctest: +SKIP
     >>> m = gg.coverage_map(plan, res, lang="en")  # doctest: +SKIP
     """

@@ -149,7 +149,8 @@ def save_map(
     Examples
     --------
     >>> import gridgeo as gg
-    >>> plan = gg.partition(gg.datasets.sample_county(), n_grids=8, seed=0)
+    >>> county = gg.datasets.sample_county()
+    >>> plan = gg.partition(county, n_grids=8, respect=None, seed=0)
     >>> gg.save_map(gg.plan_map(plan, tiles=None), "plan.html")  # doctest: +SKIP
     PosixPath('plan.html')
     """

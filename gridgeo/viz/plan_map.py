@@ -132,7 +132,8 @@ def plan_map(
     Examples
     --------
     >>> import gridgeo as gg
-    >>> plan = gg.partition(gg.datasets.sample_county(), n_grids=8, seed=0)
+    >>> county = gg.datasets.sample_county()
+    >>> plan = gg.partition(county, n_grids=8, respect=None, seed=0)
     >>> m = gg.plan_map(plan, lang="en", tiles=None)  # doctest: +SKIP
     >>> gg.save_map(m, "plan.html")  # doctest: +SKIP
     """
