@@ -571,9 +571,9 @@ COLUMNS = [
     ("tool", "tool", "{}"),
     ("seconds", "s", "{:.2f}"),
     ("grids", "grids", "{:d}"),
-    ("in_range", "in range %", "{:.0f}"),
+    ("in_range", "in range %", "pct"),
     ("max_dev", "max dev %", "{:.1f}"),
-    ("contiguous", "contiguous %", "{:.0f}"),
+    ("contiguous", "contiguous %", "pct"),
     ("pp", "mean PP", "{:.2f}"),
     ("dist_km", "distance km", "{:.2f}"),
     ("cross_town", "crossing townships", "{:d}"),
@@ -595,6 +595,10 @@ def _cell(row: dict, key: str, fmt: str) -> str:
         return "–" if row["status"] == "ok" or key == "tool" else ""
     if isinstance(v, int | np.integer) and v < 0:
         return "–"
+    if fmt == "pct":  # never round a share up to 100 or down to 0
+        if v >= 100 - 1e-9 or v <= 1e-9:
+            return f"{v:.0f}"
+        return f"{min(max(math.floor(v * 10) / 10, 0.1), 99.9):.1f}"
     if fmt == "{:d}":
         v = int(v)
     return fmt.format(v)

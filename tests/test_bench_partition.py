@@ -226,3 +226,12 @@ def test_table_marks_failed_tools_and_missing_columns():
     lines = bench.table([ok, bad]).splitlines()
     assert lines[2].split(" | ")[8:10] == ["–", "–"]  # no township / county column
     assert lines[3].endswith("| timeout; > 300 s |")
+
+
+def test_table_never_rounds_a_share_to_100():
+    import bench_partition as bench
+
+    row = {"tool": "t", "status": "ok", "in_range": 99.96, "contiguous": 100.0}
+    cells = bench.table([row]).splitlines()[2].split(" | ")
+    assert cells[3] == "99.9"
+    assert cells[5] == "100"
