@@ -28,7 +28,7 @@ from gridgeo._columns import (
     ZONE,
 )
 from gridgeo.errors import GridgeoWarning, ValidationError
-from gridgeo.graph import build_contiguity
+from gridgeo.graph import build_contiguity, components_within
 from gridgeo.metrics import contiguous_mask, polsby_popper, summarise, travel_burden
 
 if TYPE_CHECKING:
@@ -333,7 +333,10 @@ class Plan:
         Returns
         -------
         pandas.DataFrame
-            ``grid_id``, ``town_id``, ``measure``, ``value``, ``lo``, ``hi``.
+            ``grid_id``, ``town_id``, ``measure``, ``value``, ``lo``, ``hi`` and
+            ``reason``: why no single move of a whole unit to or from a
+            neighbouring grid of the same township mends it, or that one would
+            (the search missed it).
         """
         g = self._grids.set_index(GRID_ID)
         b = self._bounds.reindex(g.index)
@@ -357,6 +360,12 @@ class Plan:
                 "hi": b["hi"].to_numpy()[bad],
             }
         )
+        out["reason"] = [
+            _reason(self, int(r.grid_id), r.value, r.lo, r.hi)
+            if r.measure == HOUSEHOLDS
+            else ""
+            for r in out.itertuples()
+        ]
         return out
 
     def is_valid(self) -> bool:
@@ -666,6 +675,64 @@ class Plan:
         head = self.summary().replace("\n", "<br>").replace("  ", "&nbsp;&nbsp;")
         table = self.grids[cols].head(30).to_html(index=False, float_format="%.2f")
         return f"<div><tt>{head}</tt>{table}</div>"
+
+
+def _reason(plan: Plan, grid: int, value: float, lo: float, hi: float) -> str:
+    """Explain an out-of-bounds grid from its units and its neighbours."""
+    u = plan._units
+    lab = u[GRID_ID].to_numpy()
+    w = u[HOUSEHOLDS].to_numpy(dtype=float)
+    town = u[TOWN_ID].to_numpy()
+    adj = plan._adjacency
+    members = np.flatnonzero(lab == grid)
+    nbr_units = np.unique(adj[members].indices) if adj is not None else np.array([])
+    nbr_units = nbr_units[
+        (lab[nbr_units] != grid) & (town[nbr_units] == town[members[0]])
+    ]
+    totals = pd.Series(w).groupby(lab).sum()
+    b = plan._bounds
+
+    def keeps_whole(i: int) -> bool:
+        rest = members[members != i]
+        return len(rest) > 0 and components_within(adj, rest).max() == 0
+
+    if value > hi:
+        if len(members) == 1:
+            return f"one unit of {value:,.0f} households that may not be cut"
+        movable = [
+            (i, h)
+            for i in members
+            for h in np.unique(lab[np.intersect1d(adj[[i]].indices, nbr_units)])
+            if totals[h] + w[i] <= b.loc[h, "hi"] and value - w[i] >= lo
+        ]
+        if not movable:
+            return (
+                "no bordering unit fits in a neighbouring grid of its township "
+                "without pushing that grid over its bound"
+            )
+        if not any(keeps_whole(i) for i, _ in movable):
+            return "every unit that would fit next door holds the grid together"
+        i, h = next((i, h) for i, h in movable if keeps_whole(i))
+        return (
+            f"moving unit {u[UNIT_ID].iat[i]} to grid {h} would mend it; "
+            "the search missed it"
+        )
+    if len(nbr_units) == 0:
+        return "it holds all the households of its part of the township"
+    gives = [
+        i
+        for i in nbr_units
+        if totals[lab[i]] - w[i] >= b.loc[lab[i], "lo"] and value + w[i] <= hi
+    ]
+    if not gives:
+        return (
+            "no neighbouring grid of its township can give up a bordering unit "
+            f"without falling under its bound or pushing this one over {hi:,.0f}"
+        )
+    return (
+        f"taking unit {u[UNIT_ID].iat[gives[0]]} would mend it "
+        "if its grid stays whole; the search missed it"
+    )
 
 
 def _travel_points(plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

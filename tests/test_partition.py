@@ -132,6 +132,8 @@ def test_infeasible_township_is_named() -> None:
     assert_plan_invariants(plan, county)
     bad = plan.out_of_bounds()
     assert set(bad["town_id"]) == {"t1"}
+    # every grid out of bounds carries the reason no move mends it
+    assert bad["reason"].str.len().gt(0).all()
 
 
 def test_oversized_village_is_split_within_max() -> None:

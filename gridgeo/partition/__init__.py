@@ -419,7 +419,7 @@ def _check_bounds(plan: Plan, strict: bool) -> None:
         return
     lines = [
         f"grid {r.grid_id} ({r.town_id}): {r.value:,.0f} {r.measure} outside "
-        f"[{r.lo:,.0f}, {r.hi:,.0f}]"
+        f"[{r.lo:,.0f}, {r.hi:,.0f}]" + (f": {r.reason}" if r.reason else "")
         for r in out.itertuples()
     ]
     msg = (
