@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import re
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gridgeo._columns import GRID_ID, SITE_ID, TOWN_ID
+from gridgeo._columns import GRID_ID, HOUSEHOLD_ID, SITE_ID, TOWN_ID
 from gridgeo.coverage._common import (
     WEIGHT,
     demand_points,
@@ -19,11 +24,65 @@ from gridgeo.coverage._common import (
     site_frame,
 )
 from gridgeo.coverage.travel import STRAIGHT_LINE, Router
-from gridgeo.errors import ValidationError
+from gridgeo.errors import SnapWarning, ValidationError
 
 __all__ = ["CoverageResult", "service_areas", "service_coverage"]
 
 COVERED = "covered"
+
+#: Segments per quarter circle of the service-area corridors' round caps.
+QUAD_SEGS = 4
+
+
+_WARNED_KEY = "household_snap_warned"
+
+
+def _households_key(households: Any) -> tuple[int, int]:
+    """Identify a set of households by count and a hash of their ids."""
+    ids = households.get(HOUSEHOLD_ID, households.index)
+    h = pd.util.hash_array(np.asarray(ids, dtype=str).astype(object))
+    return len(ids), int(h.sum(dtype=np.uint64))
+
+
+@contextlib.contextmanager
+def _snap_warning_once(
+    county: Any, households: Any, *, labels: tuple[str, ...]
+) -> Iterator[None]:
+    """Let the households' :class:`~gridgeo.errors.SnapWarning` through once per County.
+
+    The snap of the same households warns on every call that snaps them
+    (:func:`service_coverage`, then :func:`~gridgeo.coverage.staffing`, ...). The
+    first warning (it names the count and the first ids) goes through; the County's
+    cache (``county._cache["household_snap_warned"]``) remembers the households and
+    network it was given for, and later ones about them are dropped. Warnings about
+    other points (``labels`` not matched, e.g. the service points) always go through.
+
+    Parameters
+    ----------
+    county
+        The County (nothing is remembered without its ``_cache``).
+    households
+        The household points snapped inside the block.
+    labels
+        The labels the household snaps carry in the warning (``"targets"``, ...).
+    """
+    cache = getattr(county, "_cache", None)
+    if cache is None or households is None:
+        yield
+        return
+    key = (_households_key(households), id(cache.get("network")))
+    alts = "|".join(map(re.escape, labels))
+    pattern = re.compile(rf"^[\d,]+ of [\d,]+ ({alts}) ")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        ours = issubclass(w.category, SnapWarning) and pattern.match(str(w.message))
+        if ours and key in cache.get(_WARNED_KEY, set()):
+            continue
+        if ours:
+            cache.setdefault(_WARNED_KEY, set()).add(key)
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,11 +105,14 @@ class CoverageResult:
         GeoDataFrame (County CRS; reproject with ``.to_crs(4326)`` for maps):
         ``site_id``, ``town_id``, ``households`` (covered households whose nearest
         point it is), ``method``, Polygon / MultiPolygon geometry of the area reached
-        within the limit.
+        within the limit (see :func:`service_areas`; never empty or missing). Empty,
+        with the same columns, when computed with ``areas=False``.
     method
         ``"road"`` or ``"straight-line"``.
     max_km, max_minutes
         The coverage limits used.
+    n_sites
+        Number of service points considered.
     """
 
     households: gpd.GeoDataFrame
@@ -60,6 +122,7 @@ class CoverageResult:
     method: str
     max_km: float | None
     max_minutes: float | None
+    n_sites: int = 0
 
     @property
     def share(self) -> float:
@@ -84,7 +147,7 @@ class CoverageResult:
         return (
             f"Coverage within {lim} by {self.method}: {self.share:.1%} of "
             f"{w:,.0f} households; {len(self.uncovered):,} uncovered rows; "
-            f"{len(self.service_areas)} service points; worst township "
+            f"{self.n_sites} service points; worst township "
             f"{self.by_town.sort_values('share').iloc[0][TOWN_ID]} "
             f"({self.by_town['share'].min():.1%})."
         )
@@ -103,8 +166,15 @@ def service_areas(
 ) -> gpd.GeoSeries:
     """Return the area reachable from each site within the limit (an isochrone).
 
-    By road: the union of the road edges whose both ends are reachable, buffered by
-    ``buffer_m``. By straight line: a disc of radius limit / detour factor.
+    By road: the union of the road edges whose both ends are reachable (snap leg of
+    the site included), each buffered by ``buffer_m`` (round caps, arcs of
+    :data:`QUAD_SEGS` segments per quarter circle); a site that reaches no whole edge
+    gets a disc of radius ``buffer_m`` around itself. By straight line: a disc of
+    radius limit / detour factor. Never empty or missing.
+
+    Edges reached by exactly the same sites are unioned once and the pieces shared
+    between those sites' areas, so the cost grows with the number of distinct
+    reach patterns, not with sites × edges.
 
     Parameters
     ----------
@@ -142,14 +212,31 @@ def service_areas(
     if max_km is not None:
         k = router.matrix(sites, net.nodes, weight="km", limit=max_km)
         reach &= np.isfinite(k)
-    lines = net.edge_lines()
     u = net.edges["u"].to_numpy()
     v = net.edges["v"].to_numpy()
-    out = []
-    for i in range(len(sites)):
-        sel = reach[i, u] & reach[i, v]
-        geom = shapely.multilinestrings(lines[sel]) if sel.any() else pts[i]
-        out.append(shapely.buffer(geom, buffer_m))
+    sel = reach[:, u] & reach[:, v]  # sites x edges
+    out = shapely.buffer(pts, buffer_m, quad_segs=QUAD_SEGS)
+    used = np.flatnonzero(sel.any(axis=0))
+    if len(used):
+        corridors = shapely.buffer(
+            net.edge_lines()[used], buffer_m, quad_segs=QUAD_SEGS
+        )
+        # group the edges by the set of sites reaching them (a bit pattern per edge)
+        _, group = np.unique(
+            np.packbits(sel[:, used], axis=0).T, axis=0, return_inverse=True
+        )
+        group = group.ravel()
+        order = np.argsort(group, kind="stable")
+        starts = np.searchsorted(group[order], np.arange(group.max() + 2))
+        pieces = np.array(
+            [
+                shapely.union_all(corridors[order[a:b]])
+                for a, b in itertools.pairwise(starts)
+            ]
+        )
+        has = sel[:, used[order[starts[:-1]]]]  # sites x groups
+        for i in np.flatnonzero(has.any(axis=1)):
+            out[i] = shapely.union_all(pieces[has[i]])
     return gpd.GeoSeries(out, index=sites.index, crs=sites.crs)
 
 
@@ -181,8 +268,9 @@ def service_coverage(
         A household is covered within this travel time (minutes). At least one limit
         is required; with both, both must hold.
     areas
-        Compute the service-area polygons (skip for speed with ``False``; the frame
-        is then empty).
+        Compute the service-area polygons. With ``False`` (faster)
+        :attr:`CoverageResult.service_areas` is an empty GeoDataFrame with the same
+        columns and CRS.
 
     Returns
     -------
@@ -222,7 +310,8 @@ def service_coverage(
     # the County's own households: same points and index, and their snap is cached
     own = plan is None and demand.attrs.get("level") == "households"
     targets = county.households if own else demand
-    near = router.nearest(sites, targets, weight=weight, limit=limit)
+    with _snap_warning_once(county, targets, labels=("targets",)):
+        near = router.nearest(sites, targets, weight=weight, limit=limit)
     covered = near["source"].to_numpy() >= 0
     if max_km is not None and max_minutes is not None:
         covered &= near["km"].to_numpy() <= max_km
@@ -237,20 +326,20 @@ def service_coverage(
     by_town = share_table(out, TOWN_ID, COVERED, WEIGHT)
     by_grid = share_table(out, GRID_ID, COVERED, WEIGHT) if GRID_ID in out else None
     served = out[covered].groupby(SITE_ID)[WEIGHT].sum()
+    if areas:
+        geom = service_areas(router, sites, max_km=max_km, max_minutes=max_minutes)
+        keep = np.ones(len(sites), dtype=bool)
+    else:
+        geom = gpd.GeoSeries([], crs=county.crs)
+        keep = np.zeros(len(sites), dtype=bool)
     sa = gpd.GeoDataFrame(
         {
-            SITE_ID: sites[SITE_ID].to_numpy(),
-            TOWN_ID: sites[TOWN_ID].to_numpy(),
-            "households": sites[SITE_ID].map(served).fillna(0.0).to_numpy(),
-            "method": router.method,
+            SITE_ID: sites[SITE_ID].to_numpy()[keep].astype(object),
+            TOWN_ID: sites[TOWN_ID].to_numpy()[keep].astype(object),
+            "households": sites[SITE_ID].map(served).fillna(0.0).to_numpy()[keep],
+            "method": pd.Series([router.method] * int(keep.sum()), dtype=object),
         },
-        geometry=(
-            service_areas(
-                router, sites, max_km=max_km, max_minutes=max_minutes
-            ).to_numpy()
-            if areas
-            else gpd.GeoSeries([None] * len(sites)).to_numpy()
-        ),
+        geometry=geom.to_numpy(),
         crs=county.crs,
     )
     return CoverageResult(
@@ -261,4 +350,5 @@ def service_coverage(
         method=router.method,
         max_km=max_km,
         max_minutes=max_minutes,
+        n_sites=len(sites),
     )

@@ -10,6 +10,7 @@ import shapely
 
 from gridgeo._columns import GRID_ID, HOUSEHOLDS
 from gridgeo.coverage._common import WEIGHT, demand_points
+from gridgeo.coverage.service import _snap_warning_once
 from gridgeo.coverage.travel import Router
 
 __all__ = ["staffing"]
@@ -29,7 +30,8 @@ def _travel_per_grid(plan: Any, router: Router) -> pd.Series:
         c = (xy[m] * w[m, None]).sum(0) / w[m].sum()
         bases.append(np.flatnonzero(m)[np.argmin(np.hypot(*(xy[m] - c).T))])
     base_pts = hh.geometry.iloc[bases]
-    mat = router.matrix(base_pts.reset_index(drop=True), hh, weight="minutes")
+    with _snap_warning_once(plan.county, hh, labels=("sources", "targets")):
+        mat = router.matrix(base_pts.reset_index(drop=True), hh, weight="minutes")
     pos = np.searchsorted(grids, g)
     own = mat[pos, np.arange(len(g))]
     s = pd.Series(own * w).groupby(g).sum() / pd.Series(w).groupby(g).sum()
