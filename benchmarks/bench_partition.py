@@ -249,7 +249,7 @@ def _gg_count(n: int, tol: float, *, respect: object = "default") -> Callable:
             kw["respect"] = respect
         if isinstance(ds.source, gpd.GeoDataFrame):
             kw["weight"] = ds.weight
-        if tol < 0.03:
+        if tol != 0.03:  # gridgeo's default tolerance for n_grids= is 3 %
             return gg.partition(
                 ds.source, gg.ByHouseholds(n_grids=n, tolerance=tol), **kw
             )
