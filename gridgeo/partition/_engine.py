@@ -124,7 +124,8 @@ def solve(
     if split:  # exact balance; the shared units absorb the remainder
         target = float(w.sum()) / k
         p = replace(p, lo=target, hi=target)
-    for _ in range(max_iter):
+    # whole-unit rounds settle fast; the exact-balance LP keeps improving longer
+    for _ in range(max_iter if split else min(max_iter, 6)):
         cost = _cost(xy, centres, p, cats, scale)
         cand, x = _assign(cost, w, p, time_limit, integral=False)
         if small and np.any((x > 1e-6) & (x < 1 - 1e-6)):
