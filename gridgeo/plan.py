@@ -340,16 +340,8 @@ class Plan:
         """
         g = self._grids.set_index(GRID_ID)
         b = self._bounds.reindex(g.index)
-        value = np.where(
-            b["measure"] == "villages",
-            g["n_villages"],
-            np.where(
-                b["measure"] == "workload_min",
-                g.get("workload_min", np.nan),
-                g[HOUSEHOLDS],
-            ),
-        ).astype(float)
-        bad = (value < b["lo"].to_numpy() - 1e-6) | (value > b["hi"].to_numpy() + 1e-6)
+        value = _bounded_value(g, b)
+        bad = ~g["in_bounds"].to_numpy()
         out = pd.DataFrame(
             {
                 GRID_ID: g.index[bad],
@@ -765,6 +757,17 @@ def _mode(frame: pd.DataFrame, col: str, weight: str) -> tuple[pd.Series, pd.Ser
     return top[col], share.fillna(1.0)
 
 
+def _bounded_value(grids: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
+    """Each grid's value of the measure its bounds are on (villages, workload, ...)."""
+    measure = bounds["measure"].to_numpy()
+    workload = grids.get("workload_min", np.nan)
+    return np.where(
+        measure == "villages",
+        grids["n_villages"].to_numpy(dtype=float),
+        np.where(measure == "workload_min", workload, grids[HOUSEHOLDS]),
+    ).astype(float)
+
+
 def _grid_table(plan: Plan) -> gpd.GeoDataFrame:
     u = plan._units
     k = plan.n_grids
@@ -809,15 +812,7 @@ def _grid_table(plan: Plan) -> gpd.GeoDataFrame:
     grids["contiguous"] = contiguous_mask(adj, u[GRID_ID].to_numpy(), k)
     b = plan._bounds.reindex(range(k))
     grids["strategy"] = b["strategy"].fillna("").to_numpy() if "strategy" in b else ""
-    value = np.where(
-        b["measure"] == "villages",
-        grids["n_villages"],
-        np.where(
-            b["measure"] == "workload_min",
-            grids.get("workload_min", np.nan),
-            grids[HOUSEHOLDS],
-        ),
-    ).astype(float)
+    value = _bounded_value(grids, b)
     lo = b["lo"].fillna(-np.inf).to_numpy(dtype=float)
     hi = b["hi"].fillna(np.inf).to_numpy(dtype=float)
     grids["in_bounds"] = (value >= lo - 1e-6) & (value <= hi + 1e-6)
