@@ -198,8 +198,8 @@ def partition(
             units.loc[prob.idx, "workload_min"] = w[prob.idx]
         # cutting a unit needs its households: only a County has them
         split = _splits(spec) and prob.k > 1 and source.county is not None
-        local, shares = solve(
-            prob, xy_km, w, adjacency, rng, time_limit=time_limit, split=split
+        local, shares = _solve_problem(
+            prob, spec, xy_km, w, adjacency, rng, split, time_limit=time_limit
         )
         # indivisible units: another seed, other grid counts, or growing grids by
         # merging may fit; the least violation wins
@@ -382,6 +382,39 @@ def _household_positions(
     where = household_unit.map(pos).to_numpy()
     ok = ~pd.isna(where)
     return shapely.get_coordinates(hh.geometry.values[ok]), where[ok].astype(np.int64)
+
+
+SMALL_PROBLEM = 40
+"""Units up to which a bounds-only problem is first tried by merging neighbours."""
+
+
+def _solve_problem(
+    prob: Problem,
+    spec: Strategy,
+    xy_km: np.ndarray,
+    w: np.ndarray,
+    adjacency: object,
+    rng: np.random.Generator,
+    split: bool,
+    *,
+    time_limit: float,
+) -> tuple[np.ndarray, list]:
+    """Solve one problem; small bounds-only ones by merging when that fits."""
+    if (
+        not split
+        and spec.n_grids is None
+        and prob.count is None
+        and prob.categories is None
+        and len(prob.idx) <= SMALL_PROBLEM
+    ):
+        # a township of a few dozen villages: growing grids by merging neighbours
+        # meets the bounds at once far more often than not, at a tiny cost
+        merged = solve_by_merging(prob, xy_km, w, adjacency)
+        other = with_k(prob, int(merged.max()) + 1, w)
+        if violation(other, merged, w) == 0:
+            prob.k = other.k
+            return merged, []
+    return solve(prob, xy_km, w, adjacency, rng, time_limit=time_limit, split=split)
 
 
 def _splits(spec: Strategy) -> bool:

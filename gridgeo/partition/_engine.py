@@ -128,8 +128,6 @@ def solve(
     for _ in range(max_iter if split else min(max_iter, 6)):
         cost = _cost(xy, centres, p, cats, scale)
         cand, x = _assign(cost, w, p, time_limit, integral=False)
-        if small and np.any((x > 1e-6) & (x < 1 - 1e-6)):
-            cand, x = _assign(cost, w, p, time_limit, integral=True)
         new = cand[np.arange(n), np.argmax(x, axis=1)]
         frac = np.zeros((n, k))
         np.put_along_axis(frac, cand, x, axis=1)
@@ -148,6 +146,10 @@ def solve(
         ]
         return labels, shares
     cost = _cost(xy, centres, p, cats, scale)
+    if small and np.any((x > 1e-6) & (x < 1 - 1e-6)):
+        # the rounds ran on the LP; whole units for the final centres by MILP
+        cand, x = _assign(cost, w, p, time_limit, integral=True)
+        labels = cand[np.arange(n), np.argmax(x, axis=1)]
     labels = repair_contiguity(labels, adj, cost, w)
     labels = refine(labels, adj, cost, w, p)
     return labels, []
