@@ -211,8 +211,10 @@ def partition(
                 tries.append((violation(other, l2, w), n, other, l2, s2))
                 if tries[-1][0] == 0:
                     break
-            if spec.n_grids is None and min(t[0] for t in tries) > 0:
-                merged = solve_by_merging(prob, xy_km, w, adjacency)
+            for overflow in (True, False):
+                if spec.n_grids is not None or min(t[0] for t in tries) == 0:
+                    break
+                merged = solve_by_merging(prob, xy_km, w, adjacency, overflow=overflow)
                 other = with_k(prob, int(merged.max()) + 1, w)
                 score = violation(other, merged, w)
                 tries.append((score, len(tries), other, merged, []))
@@ -409,11 +411,12 @@ def _solve_problem(
     ):
         # a township of a few dozen villages: growing grids by merging neighbours
         # meets the bounds at once far more often than not, at a tiny cost
-        merged = solve_by_merging(prob, xy_km, w, adjacency)
-        other = with_k(prob, int(merged.max()) + 1, w)
-        if violation(other, merged, w) == 0:
-            prob.k = other.k
-            return merged, []
+        for overflow in (True, False):
+            merged = solve_by_merging(prob, xy_km, w, adjacency, overflow=overflow)
+            other = with_k(prob, int(merged.max()) + 1, w)
+            if violation(other, merged, w) == 0:
+                prob.k = other.k
+                return merged, []
     return solve(prob, xy_km, w, adjacency, rng, time_limit=time_limit, split=split)
 
 

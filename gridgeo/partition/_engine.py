@@ -450,15 +450,22 @@ def refine(
 
 
 def solve_by_merging(
-    p: Problem, xy_km: np.ndarray, weight: np.ndarray, adjacency: sparse.csr_array
+    p: Problem,
+    xy_km: np.ndarray,
+    weight: np.ndarray,
+    adjacency: sparse.csr_array,
+    *,
+    overflow: bool = True,
 ) -> np.ndarray:
     """Grow grids by merging neighbours: the grid count follows from the units.
 
     Every unit starts as a grid; the lightest grid under ``lo`` repeatedly joins the
     neighbouring grid that keeps the sum lowest (within ``hi`` when possible, the
-    nearer centre breaking ties). It suits bounds-only strategies where many units
-    are nearly a grid each — a county town of large communities — where a fixed
-    grid count forces bad packings. Labels are renumbered ``0..k-1``.
+    nearer centre breaking ties). With ``overflow=False`` a grid that would push
+    every neighbour over ``hi`` stays light instead. It suits bounds-only
+    strategies where many units are nearly a grid each — a county town of large
+    communities — where a fixed grid count forces bad packings. Labels are
+    renumbered ``0..k-1``.
 
     Returns
     -------
@@ -477,8 +484,11 @@ def solve_by_merging(
         for i in range(n)
     ]
     alive = set(range(n))
+    stuck: set[int] = set()
     while True:
-        light = sorted((size[g], g) for g in alive if size[g] < p.lo and nbrs[g])
+        light = sorted(
+            (size[g], g) for g in alive - stuck if size[g] < p.lo and nbrs[g]
+        )
         if not light:
             break
         _, g = light[0]
@@ -495,6 +505,9 @@ def solve_by_merging(
             )
 
         h = min(nbrs[g], key=key)
+        if not overflow and size[g] + size[h] > p.hi:
+            stuck.add(g)  # left light: the unit moves below may still mend it
+            continue
         labels[labels == g] = h
         size[h] += size[g]
         mass[h] += mass[g]
