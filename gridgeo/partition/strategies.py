@@ -147,7 +147,7 @@ class ByIndustry:
     purity_weight
         How strongly mixing industries is penalised, relative to travel distance
         (0 ignores industry; 1 makes a mismatched household cost as much as one
-        placed at the typical grid radius squared).
+        placed a typical grid radius further away).
     tolerance
         Relative deviation allowed with ``n_grids``.
     """
