@@ -7,7 +7,6 @@ import warnings
 from collections.abc import Sequence
 
 import geopandas as gpd
-import mapclassify
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -148,6 +147,10 @@ def classify(
                 warnings.filterwarnings(
                     "ignore", category=UserWarning, module="mapclassify"
                 )
+                # imported here: mapclassify pulls in matplotlib, which
+                # `import gridgeo` must not load
+                import mapclassify
+
                 c = mapclassify.classify(v[ok], scheme, k=k_eff)
         except (KeyError, ValueError, TypeError) as exc:
             msg = f"mapclassify cannot class with scheme={scheme!r}: {exc}"
