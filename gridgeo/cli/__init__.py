@@ -114,14 +114,14 @@ DEMO_RULES: dict[str, tuple[str, dict[str, Any]]] = {
 """The seed's worked example: 60 grids over four zones."""
 DEMO_OPTIONS: dict[str, Any] = {
     "zone_column": "zone",
-    "respect": None,
     "strict": False,
     "seed": 0,
 }
-"""The demo's ``gg.partition`` options. The sample county's hill and mountain zones
-each span more townships than they get grids, so grids there cross township borders
-(``respect=None``); grids that miss their bounds are listed in a warning and in
-``grids.csv`` rather than stopping the demo (``strict=False``)."""
+"""The demo's ``gg.partition`` options. No grid crosses a township border (the
+default); where a zone covers more township areas than it gets grids, its smallest
+patches are planned with the neighbouring zone of the same township. Grids that miss
+their bounds are listed, with the reason, in a warning and in ``grids.csv`` rather
+than stopping the demo (``strict=False``)."""
 DEMO_MINUTES = 15.0
 """The demo's service radius: a service point within 15 minutes by road."""
 
