@@ -23,7 +23,12 @@ from gridgeo._columns import HOUSEHOLDS, LOCATED, PERSONS, UNIT_ID, VILLAGE_ID
 from gridgeo.graph import build_contiguity, components_within
 from gridgeo.units import _area_cuts, split_polygon
 
-__all__ = ["Balancer"]
+__all__ = ["Balancer", "balance_with_splits"]
+
+SHRINK = (0.3, 0.5, 0.7, 0.85, 0.95)
+"""Fractions of the tolerance aimed at in successive routing rounds."""
+SHRINK_COARSE = (0.6, 0.8, 0.95)
+"""A second schedule for whole-unit routing, which is path-dependent."""
 
 
 class Balancer:
@@ -69,6 +74,11 @@ class Balancer:
         lab = np.asarray(self.labels)
         w = np.array([r[HOUSEHOLDS] for r in self.rows], dtype=float)
         return np.array([w[lab == g].sum() for g in grids])
+
+    def miss(self, grids: np.ndarray, lo: float, hi: float) -> float:
+        """Return how far ``grids`` lie outside ``[lo, hi]``, summed."""
+        load = self.load(grids)
+        return float((np.maximum(lo - load, 0) + np.maximum(load - hi, 0)).sum())
 
     def adjacency(self) -> sparse.csr_array:
         n = len(self.rows)
@@ -469,9 +479,22 @@ def balance_with_splits(
         for i, g, f in sorted(shares, key=lambda s: -s[2]):
             bal.cut(i, round(f * units[HOUSEHOLDS].iat[i]), g)  # 0 when impossible
         mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
-        for shrink in (0.6, 0.8, 0.95):
-            bal.repair(grids, bal.centres())
-            bal.route(grids, mid - shrink * half, mid + shrink * half)
+        start = list(bal.labels)
+        best = (bal.miss(grids, lo, hi), start)
+        # aim well inside the bounds first, then relax. Whole units are lumpy and
+        # the result depends on the path, so without cuts two schedules are tried
+        # from the same start and the best round of either is kept
+        schedules = [SHRINK] if cuts else [SHRINK, SHRINK_COARSE]
+        for schedule in schedules:
+            bal.labels = list(start)
+            for shrink in schedule:
+                bal.repair(grids, bal.centres())
+                bal.route(grids, mid - shrink * half, mid + shrink * half)
+                miss = bal.miss(grids, lo, hi)
+                if not cuts and miss < best[0]:
+                    best = (miss, list(bal.labels))
+        if not cuts:
+            bal.labels = best[1]
     n_before = len(units)
     units, household_unit, labels = bal.frame()
     if len(units) == n_before:  # only whole units moved: the graph is unchanged

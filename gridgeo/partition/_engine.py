@@ -550,11 +550,18 @@ def solve_by_merging(
     _, labels = np.unique(labels, return_inverse=True)
     k = int(labels.max()) + 1
     # single-unit moves settle what whole-grid merges could not (a small village
-    # wedged between full grids takes a unit from a neighbour instead)
-    centres = np.vstack(
-        [
-            np.average(xy[labels == g], axis=0, weights=w[labels == g] + 1e-9)
-            for g in range(k)
-        ]
-    )
-    return refine(labels, adj, _sqdist(xy, centres), w, replace(p, k=k), max_passes=50)
+    # wedged between full grids takes a unit from a neighbour instead); a few
+    # rounds with the centres moved between them shorten the travel, as in Lloyd
+    pk = replace(p, k=k)
+    for _ in range(4):
+        centres = np.vstack(
+            [
+                np.average(xy[labels == g], axis=0, weights=w[labels == g] + 1e-9)
+                for g in range(k)
+            ]
+        )
+        moved = refine(labels, adj, np.sqrt(_sqdist(xy, centres)), w, pk, max_passes=50)
+        if np.array_equal(moved, labels):
+            break
+        labels = moved
+    return labels
