@@ -241,3 +241,113 @@ def test_select_sites_county_level_rules():
     assert (
         lscp.household_coverage >= sel.household_coverage - 1e-9 or lscp.objective > 3
     )
+
+
+def _mclp_brute(cover, w, p, fixed=()):
+    n_c = cover.shape[1]
+    return brute(
+        n_c,
+        p,
+        lambda s: (w * cover[:, list(s)].any(1)).sum(),
+        lambda s: set(fixed) <= set(s),
+    )
+
+
+def _random_mclp(seed):
+    rng = np.random.default_rng(100 + seed)
+    n_d, n_c = int(rng.integers(25, 45)), int(rng.integers(8, 12))
+    p = int(rng.integers(2, 5))
+    cover = rng.random((n_d, n_c)) < rng.uniform(0.12, 0.3)
+    w = rng.integers(1, 30, n_d).astype(float)
+    return cover, w, p
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_mclp_incumbent_first_matches_brute_force(seed):
+    """LP rounding + swap search + cutoff MILP against brute force and the old path."""
+    cover, w, p = _random_mclp(seed)
+    n_c = cover.shape[1]
+    rng = np.random.default_rng(seed)
+    fixed = [int(rng.integers(n_c))] if seed % 3 == 0 else []
+    best = _mclp_brute(cover, w, p, fixed)
+    r = solve_mclp(cover, w, p, fixed=fixed or None, incumbent_first=True)
+    assert r.info["proof"] in {"lp bound", "milp with cutoff"}
+    assert r.objective == pytest.approx(best)
+    assert (w * cover[:, r.selected].any(1)).sum() == pytest.approx(best)
+    assert set(fixed) <= set(r.selected.tolist())
+    assert len(r.selected) == p
+    assert r.status == "optimal"
+    assert r.objective - 1e-9 <= r.bound <= r.objective * (1 + 1e-6)
+    old = solve_mclp(cover, w, p, fixed=fixed or None, incumbent_first=False)
+    assert old.info["proof"] == "milp"
+    assert old.objective == pytest.approx(best)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cover_form_with_a_cutoff_that_is_not_tight(seed):
+    """A poor incumbent: HiGHS must find the better optimum under the cutoff."""
+    from scipy import sparse
+
+    from gridgeo.coverage._mclp_fast import solve_cover_form
+
+    rng = np.random.default_rng(200 + seed)
+    n_y, k, p = 40, 10, 3
+    u = rng.random((n_y, k)) < 0.25
+    u[np.flatnonzero(~u.any(1)), 0] = True
+    wu = rng.integers(1, 20, n_y).astype(float)
+    cx = np.zeros(k)
+    fixed = np.zeros(k, dtype=bool)
+    # the p sites covering the least weight: far from the optimum
+    worst = np.argsort((wu[:, None] * u).sum(0), kind="stable")[:p]
+    best = _mclp_brute(u, wu, p)
+    r = solve_cover_form(
+        sparse.csr_matrix(u.astype(float)),
+        wu,
+        cx,
+        p,
+        fixed,
+        time_limit=30,
+        mip_rel_gap=1e-9,
+        start=worst,
+    )
+    start_value = (wu * u[:, worst].any(1)).sum()
+    assert start_value < best  # the cutoff is not tight
+    assert r.info["incumbent"] == pytest.approx(wu.sum() - start_value)
+    assert r.info["milp_runs"] >= 1
+    assert r.status == "optimal"
+    got = (wu * u[:, r.x].any(1)).sum()
+    assert got == pytest.approx(best)
+    assert r.x.sum() == p
+    # lower bound on uncovered weight: valid and tight
+    assert r.lower == pytest.approx(wu.sum() - best)
+
+
+def test_mclp_proofs_and_rules_fall_back():
+    """LP bound met (no MILP), cutoff MILP, and township rules on the plain MILP."""
+    cover, w, p = _random_mclp(0)  # the rounded LP is optimal here
+    r = solve_mclp(cover, w, p, incumbent_first=True)
+    assert r.objective == pytest.approx(_mclp_brute(cover, w, p))
+    assert r.info["proof"] == "lp bound"
+    assert r.info["milp_runs"] == 0
+    assert r.gap <= 1e-9
+    cover, w, p = _random_mclp(6)  # LP fractional: HiGHS proves the incumbent
+    r = solve_mclp(cover, w, p, incumbent_first=True)
+    assert r.objective == pytest.approx(_mclp_brute(cover, w, p))
+    assert r.info["proof"] == "milp with cutoff"
+    assert r.info["milp_runs"] == 1
+    assert r.info["fixed_by_reduced_cost"] > 0
+    assert r.info["lp_bound"] < r.info["incumbent"]
+    n_c = cover.shape[1]
+    towns = np.array(["a", "b"])[np.arange(n_c) % 2]
+    r = solve_mclp(
+        cover, w, p, towns=towns, min_per_town=1, max_per_town=2, incumbent_first=True
+    )
+    assert r.info["proof"] == "milp"
+
+    def ok(s):
+        t = towns[list(s)]
+        return 1 <= (t == "a").sum() <= 2 and 1 <= (t == "b").sum() <= 2
+
+    assert r.objective == pytest.approx(
+        brute(n_c, p, lambda s: (w * cover[:, list(s)].any(1)).sum(), ok)
+    )

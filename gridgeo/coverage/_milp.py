@@ -39,6 +39,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from gridgeo.coverage._mclp_fast import solve_cover_form
 from gridgeo.coverage._pmedian_bounds import interchange, lagrangian, pick
 from gridgeo.errors import InfeasibleError, ValidationError
 
@@ -46,6 +47,9 @@ __all__ = ["SiteSolution", "solve_lscp", "solve_mclp", "solve_pmedian"]
 
 #: Largest dense boolean work array (elements) of the exact model reductions.
 _DENSE_MAX = 200_000_000
+#: Largest reduced MCLP (rows x sites) solved incumbent first by default: measured
+#: 0.22 -> 0.075 s at 283 x 215, 6.9 -> 7.4 s at 1,796 x 286 (see benchmarks).
+_FAST_MAX_CELLS = 150_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -191,6 +195,7 @@ def solve_mclp(
     capacity: np.ndarray | None = None,
     time_limit: float = 60.0,
     mip_rel_gap: float = 1e-6,
+    incumbent_first: bool | None = None,
 ) -> SiteSolution:
     """Maximal covering location: open ``p`` sites covering the most demand weight.
 
@@ -213,6 +218,12 @@ def solve_mclp(
         Optional maximum demand weight per candidate.
     time_limit, mip_rel_gap
         HiGHS options.
+    incumbent_first
+        Without capacities and township rules: solve the LP relaxation, build an
+        incumbent by LP rounding and swap search, and let HiGHS only improve on it
+        or prove it (objective cutoff, reduced-cost fixing); ``None`` does so when
+        the reduced model has at most 150,000 row-site cells (where it was
+        measured faster). ``info["proof"]`` says how optimality was shown.
 
     Returns
     -------
@@ -227,7 +238,9 @@ def solve_mclp(
     f = _check(n_c, p, fixed)
     if capacity is None:
         town_rules = (towns, all_towns, min_per_town, max_per_town)
-        return _mclp_reduced(a, w, p, f, t0, time_limit, mip_rel_gap, *town_rules)
+        return _mclp_reduced(
+            a, w, p, f, t0, time_limit, mip_rel_gap, *town_rules, incumbent_first
+        )
     live = np.flatnonzero(np.diff(a.indptr) > 0)  # coverable demand
     al = a[live].tocoo()
     n_z = al.nnz
@@ -330,6 +343,7 @@ def _mclp_reduced(
     all_towns: Any,
     min_per_town: Any,
     max_per_town: Any,
+    fast: bool | None = None,
 ) -> SiteSolution:
     """MCLP without capacities on an exactly reduced model.
 
@@ -366,16 +380,26 @@ def _mclp_reduced(
     cons += _town_rows(nv, k, t_sub, all_towns, min_per_town, max_per_town, f[cols])
     integ = np.r_[np.ones(k), np.zeros(n_y)]
     lb = np.r_[f[cols].astype(float), np.zeros(n_y)]
-    res = _run(
-        np.r_[-cx, wu], cons, integ, lb, np.ones(nv), time_limit, mip_rel_gap, False
-    )
-    sel = cols[res.x[:k] > 0.5]
+    if fast is None:  # measured: helps on small models, hurts on large ones
+        fast = n_y * k <= _FAST_MAX_CELLS
+    if fast and not rules and n_y > 0:
+        fr = solve_cover_form(
+            u, wu, cx, p, f[cols], time_limit=time_limit, mip_rel_gap=mip_rel_gap
+        )
+        xs, dual, status, extra = fr.x, fr.lower, fr.status, fr.info
+    else:
+        res = _run(
+            np.r_[-cx, wu], cons, integ, lb, np.ones(nv), time_limit, mip_rel_gap, False
+        )
+        xs = res.x[:k] > 0.5
+        dual = res.mip_dual_bound if res.mip_dual_bound is not None else res.fun
+        status, extra = _status(res), {"proof": "milp"}
+    sel = cols[xs]
     ao = a[:, sel].tocsr()
     hit = np.diff(ao.indptr) > 0
     assign = np.full(n_d, -1)
     assign[np.flatnonzero(hit)] = sel[ao.indices[ao.indptr[:-1][hit]]]
     obj = float(w[hit].sum())
-    dual = res.mip_dual_bound if res.mip_dual_bound is not None else res.fun
     bound = max(obj, const + float(wu.sum()) - float(dual))
     return SiteSolution(
         model="mclp",
@@ -384,7 +408,7 @@ def _mclp_reduced(
         objective=obj,
         bound=bound,
         gap=abs(bound - obj) / max(abs(obj), 1e-12),
-        status=_status(res),
+        status=status,
         seconds=time.perf_counter() - t0,
         info={
             "n_vars": nv,
@@ -393,6 +417,7 @@ def _mclp_reduced(
             "model_rows": n_y,
             "model_candidates": k,
             "folded_rows": int(one.sum()),
+            **extra,
         },
     )
 
