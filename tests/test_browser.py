@@ -1,6 +1,6 @@
 """Saved maps in a real headless Chromium: no JS error, polygons drawn, names inert.
 
-Every map is drawn from a real :class:`gridgeo.Plan` (``test_viz_helpers``). Skipped
+Every map is drawn from a real :class:`gridgeo.Plan` (``_viz_fixtures``). Skipped
 only when no Chromium binary is installed (``.ci/run`` installs Debian's).
 Screenshots are kept under pytest's tmp_path (printed with ``-s``; keep them with
 ``--basetemp=DIR``).
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_viz_helpers import EVIL, box_plan, synthetic_county, synthetic_plan
+from _viz_fixtures import EVIL, box_plan, synthetic_county, synthetic_plan
 
 import gridgeo as gg
 

@@ -1,7 +1,7 @@
 """Tests of gridgeo.viz: maps, colouring, offline pages, privacy, escaping.
 
 Every map is drawn from a real :class:`gridgeo.Plan` made by :func:`gridgeo.partition`
-on a real County (see ``test_viz_helpers``). Hostile inputs: a village named
+on a real County (see ``_viz_fixtures``). Hostile inputs: a village named
 ``<script>alert(1)</script>``; a household table full of names, phone numbers,
 ID-card numbers and account numbers; an unknown language / household mode / column;
 a Tianditu base map without a key.
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from test_viz_helpers import (
+from _viz_fixtures import (
     CRS,
     EVIL,
     SECRETS,

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from test_viz_helpers import page_layers
+from _viz_fixtures import page_layers
 
 import gridgeo as gg
 from gridgeo.errors import OutOfBoundsWarning
