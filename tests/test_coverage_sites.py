@@ -351,3 +351,58 @@ def test_mclp_proofs_and_rules_fall_back():
     assert r.objective == pytest.approx(
         brute(n_c, p, lambda s: (w * cover[:, list(s)].any(1)).sum(), ok)
     )
+
+
+def _best_capacitated_cover(cover, w, cap, sites):
+    """Most weight open ``sites`` can serve within capacities; a demand row may be
+    shared between sites (an LP over the assignment shares, by brute force over
+    the site sets)."""
+    from scipy.optimize import linprog
+
+    pairs = [(i, j) for i in range(len(w)) for j in sites if cover[i, j]]
+    if not pairs:
+        return 0.0
+    a_ub, b_ub = [], []
+    for i in range(len(w)):  # each row served at most once
+        a_ub.append([1.0 if pi == i else 0.0 for pi, _ in pairs])
+        b_ub.append(1.0)
+    for j in sites:  # capacity
+        a_ub.append([w[pi] if pj == j else 0.0 for pi, pj in pairs])
+        b_ub.append(cap[j])
+    res = linprog(
+        [-w[pi] for pi, _ in pairs], A_ub=a_ub, b_ub=b_ub, bounds=(0, 1), method="highs"
+    )
+    return -res.fun
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_capacitated_mclp_and_lscp_match_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n_d, n_c = 6, 4
+    cover = rng.random((n_d, n_c)) < 0.5
+    cover[np.arange(n_d), rng.integers(0, n_c, n_d)] = True  # every row coverable
+    w = rng.integers(1, 6, n_d).astype(float)
+    cap = rng.integers(4, 12, n_c).astype(float)
+    served = {
+        sites: _best_capacitated_cover(cover, w, cap, sites)
+        for sites in itertools.combinations(range(n_c), 2)
+    }
+    r = solve_mclp(cover, w, 2, capacity=cap)
+    assert r.objective == pytest.approx(max(served.values()))
+    assert len(r.selected) == 2
+    for i, j in enumerate(r.assignment):  # rows mainly served by an open site
+        if j >= 0:
+            assert cover[i, j]
+            assert j in r.selected
+    # LSCP: fewest sites that can serve every household within capacity
+    fewest = next(
+        (
+            k
+            for k in range(1, n_c + 1)
+            for sites in itertools.combinations(range(n_c), k)
+            if _best_capacitated_cover(cover, w, cap, sites) >= w.sum() - 1e-6
+        ),
+        None,
+    )
+    if fewest is not None:
+        assert solve_lscp(cover, weights=w, capacity=cap).objective == fewest

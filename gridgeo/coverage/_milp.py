@@ -215,7 +215,8 @@ def solve_mclp(
         candidates but ``min_per_town >= 1`` is infeasible), and the per-township
         bounds (a number or a dict town -> number).
     capacity
-        Optional maximum demand weight per candidate.
+        Optional maximum demand weight per candidate. A demand row's weight may
+        then be shared between open sites (a village's households served by two).
     time_limit, mip_rel_gap
         HiGHS options.
     incumbent_first
@@ -241,32 +242,7 @@ def solve_mclp(
         return _mclp_reduced(
             a, w, p, f, t0, time_limit, mip_rel_gap, *town_rules, incumbent_first
         )
-    live = np.flatnonzero(np.diff(a.indptr) > 0)  # coverable demand
-    al = a[live].tocoo()
-    n_z = al.nnz
-    nv = n_c + n_z
-    zi, zj = al.row, al.col
-    ez = np.arange(n_z)
-    # each demand assigned at most once
-    a1 = sparse.csr_matrix((np.ones(n_z), (zi, n_c + ez)), shape=(len(live), nv))
-    # z_ij <= x_j
-    a2 = sparse.csr_matrix(
-        (np.r_[np.ones(n_z), -np.ones(n_z)], (np.r_[ez, ez], np.r_[n_c + ez, zj])),
-        shape=(n_z, nv),
-    )
-    # capacity
-    a3 = sparse.csr_matrix(
-        (
-            np.r_[w[live][zi], -np.asarray(capacity, float)],
-            (np.r_[zj, np.arange(n_c)], np.r_[n_c + ez, np.arange(n_c)]),
-        ),
-        shape=(n_c, nv),
-    )
-    cons = [
-        LinearConstraint(a1, -np.inf, 1),
-        LinearConstraint(a2, -np.inf, 0),
-        LinearConstraint(a3, -np.inf, 0),
-    ]
+    live, zi, zj, nv, cons = _capacitated(a, w, capacity, assign_lo=-np.inf)
     c = np.concatenate([np.zeros(n_c), -w[live][zi]])
     card = sparse.csr_matrix(np.r_[np.ones(n_c), np.zeros(nv - n_c)][None, :])
     cons.append(LinearConstraint(card, p, p))
@@ -294,6 +270,49 @@ def solve_mclp(
         seconds=time.perf_counter() - t0,
         info={"n_vars": nv, "n_demand": n_d, "n_candidates": n_c},
     )
+
+
+def _capacitated(
+    a: sparse.csr_matrix, w: np.ndarray, capacity: Any, *, assign_lo: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, list[LinearConstraint]]:
+    """Build the assignment rows of a capacitated cover model over ``[x, z]``.
+
+    ``z`` has one column per (coverable demand, covering site) pair. The rows say:
+    each demand is assigned ``assign_lo``..1 times (at most once for MCLP, exactly
+    once for LSCP), ``z_ij <= x_j``, and the weight assigned to a site stays within
+    its capacity.
+
+    Returns
+    -------
+    tuple
+        ``live`` (coverable demand rows), ``zi`` / ``zj`` (row within ``live`` and
+        site of each ``z``), the number of variables, the constraints.
+    """
+    n_c = a.shape[1]
+    live = np.flatnonzero(np.diff(a.indptr) > 0)
+    al = a[live].tocoo()
+    n_z = al.nnz
+    nv = n_c + n_z
+    zi, zj = al.row, al.col
+    ez = np.arange(n_z)
+    once = sparse.csr_matrix((np.ones(n_z), (zi, n_c + ez)), shape=(len(live), nv))
+    open_only = sparse.csr_matrix(
+        (np.r_[np.ones(n_z), -np.ones(n_z)], (np.r_[ez, ez], np.r_[n_c + ez, zj])),
+        shape=(n_z, nv),
+    )
+    within = sparse.csr_matrix(
+        (
+            np.r_[w[live][zi], -np.asarray(capacity, float)],
+            (np.r_[zj, np.arange(n_c)], np.r_[n_c + ez, np.arange(n_c)]),
+        ),
+        shape=(n_c, nv),
+    )
+    cons = [
+        LinearConstraint(once, assign_lo, 1),
+        LinearConstraint(open_only, -np.inf, 0),
+        LinearConstraint(within, -np.inf, 0),
+    ]
+    return live, zi, zj, nv, cons
 
 
 def _unique_rows(a: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray]:
@@ -464,31 +483,8 @@ def solve_lscp(
     if capacity is None:
         town_rules = (towns, all_towns, min_per_town, max_per_town)
         return _lscp_reduced(a, f, t0, time_limit, mip_rel_gap, *town_rules)
-    live = np.flatnonzero(np.diff(a.indptr) > 0)
-    al = a[live]
     w = np.ones(n_d) if weights is None else np.asarray(weights, float)
-    al = al.tocoo()
-    n_z = al.nnz
-    nv = n_c + n_z
-    zi, zj = al.row, al.col
-    ez = np.arange(n_z)
-    a1 = sparse.csr_matrix((np.ones(n_z), (zi, n_c + ez)), shape=(len(live), nv))
-    a2 = sparse.csr_matrix(
-        (np.r_[np.ones(n_z), -np.ones(n_z)], (np.r_[ez, ez], np.r_[n_c + ez, zj])),
-        shape=(n_z, nv),
-    )
-    a3 = sparse.csr_matrix(
-        (
-            np.r_[w[live][zi], -np.asarray(capacity, float)],
-            (np.r_[zj, np.arange(n_c)], np.r_[n_c + ez, np.arange(n_c)]),
-        ),
-        shape=(n_c, nv),
-    )
-    cons = [
-        LinearConstraint(a1, 1, 1),
-        LinearConstraint(a2, -np.inf, 0),
-        LinearConstraint(a3, -np.inf, 0),
-    ]
+    live, _, _, nv, cons = _capacitated(a, w, capacity, assign_lo=1.0)
     cons += _town_rows(nv, n_c, towns, all_towns, min_per_town, max_per_town, f)
     c = np.r_[np.ones(n_c), np.zeros(nv - n_c)]
     integ = np.r_[np.ones(n_c), np.zeros(nv - n_c)]
