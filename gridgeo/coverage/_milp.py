@@ -39,7 +39,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from gridgeo.coverage._mclp_fast import solve_cover_form
+from gridgeo.coverage._mclp_fast import run_milp, solve_cover_form
 from gridgeo.coverage._pmedian_bounds import interchange, lagrangian, pick
 from gridgeo.errors import InfeasibleError, ValidationError
 
@@ -407,9 +407,12 @@ def _mclp_reduced(
         )
         xs, dual, status, extra = fr.x, fr.lower, fr.status, fr.info
     else:
-        res = _run(
-            np.r_[-cx, wu], cons, integ, lb, np.ones(nv), time_limit, mip_rel_gap, False
+        res = run_milp(
+            np.r_[-cx, wu], cons, integ, lb, np.ones(nv), time_limit, mip_rel_gap
         )
+        if res.x is None:
+            msg = f"No feasible site selection under these rules: {res.message}"
+            raise InfeasibleError(msg)
         xs = res.x[:k] > 0.5
         dual = res.mip_dual_bound if res.mip_dual_bound is not None else res.fun
         status, extra = _status(res), {"proof": "milp"}
