@@ -40,6 +40,13 @@ from gridgeo.partition._problems import (
     unit_weights,
     with_k,
 )
+from gridgeo.partition._setpart import (
+    SAMPLE,
+    Candidates,
+    enumerate_grids,
+    grid_costs,
+    solve_exact,
+)
 from gridgeo.partition.strategies import (
     ByCommunity,
     ByHouseholds,
@@ -170,6 +177,7 @@ def partition(
         labels[has] = codes
         fixed = len(uniq)
     household_xy = _household_positions(source, units, household_unit)
+    samples = _unit_samples(household_xy, len(units))
     problems = build_problems(
         units,
         specs,
@@ -199,7 +207,16 @@ def partition(
         # cutting a unit needs its households: only a County has them
         split = _splits(spec) and prob.k > 1 and source.county is not None
         local, shares = _solve_problem(
-            prob, spec, xy_km, w, adjacency, rng, split, time_limit=time_limit
+            prob,
+            spec,
+            xy_km,
+            w,
+            adjacency,
+            rng,
+            split,
+            time_limit=time_limit,
+            households=units[HOUSEHOLDS].to_numpy(dtype=float),
+            samples=samples,
         )
         # indivisible units: another seed, other grid counts, or growing grids by
         # merging may fit; the least violation wins
@@ -386,8 +403,29 @@ def _household_positions(
     return shapely.get_coordinates(hh.geometry.values[ok]), where[ok].astype(np.int64)
 
 
+def _unit_samples(
+    household_xy: tuple[np.ndarray, np.ndarray] | None, n: int
+) -> list[np.ndarray] | None:
+    """Up to ``SAMPLE`` household points (km) per unit, evenly spread over its list."""
+    if household_xy is None:
+        return None
+    pts, where = household_xy
+    order = np.argsort(where, kind="stable")
+    bounds = np.searchsorted(where[order], np.arange(n + 1))
+    out = []
+    for u in range(n):
+        members = order[bounds[u] : bounds[u + 1]]
+        if len(members) > SAMPLE:
+            members = members[np.linspace(0, len(members) - 1, SAMPLE).astype(int)]
+        out.append(pts[members] / 1000.0)
+    return out
+
+
 SMALL_PROBLEM = 40
 """Units up to which a bounds-only problem is first tried by merging neighbours."""
+
+EXACT_PROBLEM = 120
+"""Units up to which a bounds-only problem is first solved exactly."""
 
 
 def _solve_problem(
@@ -400,15 +438,24 @@ def _solve_problem(
     split: bool,
     *,
     time_limit: float,
+    households: np.ndarray,
+    samples: list[np.ndarray] | None,
 ) -> tuple[np.ndarray, list]:
-    """Solve one problem; small bounds-only ones by merging when that fits."""
-    if (
+    """Solve one problem; small bounds-only ones exactly or by merging if possible."""
+    bounds_only = (
         not split
         and spec.n_grids is None
         and prob.count is None
         and prob.categories is None
-        and len(prob.idx) <= SMALL_PROBLEM
-    ):
+    )
+    if bounds_only and len(prob.idx) <= EXACT_PROBLEM:
+        labels = _solve_exact(
+            prob, xy_km, w, adjacency, households, samples, time_limit
+        )
+        if labels is not None:
+            prob.k = int(labels.max()) + 1
+            return labels, []
+    if bounds_only and len(prob.idx) <= SMALL_PROBLEM:
         # a township of a few dozen villages: growing grids by merging neighbours
         # meets the bounds at once far more often than not, at a tiny cost
         for overflow in (True, False):
@@ -418,6 +465,27 @@ def _solve_problem(
                 prob.k = other.k
                 return merged, []
     return solve(prob, xy_km, w, adjacency, rng, time_limit=time_limit, split=split)
+
+
+def _solve_exact(
+    prob: Problem,
+    xy_km: np.ndarray,
+    w: np.ndarray,
+    adjacency: object,
+    households: np.ndarray,
+    samples: list[np.ndarray] | None,
+    time_limit: float,
+) -> np.ndarray | None:
+    """Least-burden exact cover by feasible grids; ``None`` if too big or none."""
+    idx = prob.idx
+    adj = adjacency[idx][:, idx].tocsr()
+    groups = enumerate_grids(adj, w[idx], prob.lo - 1e-9, prob.hi + 1e-9)
+    if not groups:
+        return None
+    cands = Candidates(groups, len(idx))
+    points = [samples[i] for i in idx] if samples is not None else None
+    cost = grid_costs(cands, xy_km[idx], households[idx], points)
+    return solve_exact(cands, cost, time_limit=time_limit)
 
 
 def _splits(spec: Strategy) -> bool:

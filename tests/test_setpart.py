@@ -1,0 +1,116 @@
+"""Exact small-township solver: enumeration and set partitioning against brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+from scipy import sparse
+
+from gridgeo.partition._setpart import (
+    Candidates,
+    enumerate_grids,
+    grid_costs,
+    solve_exact,
+)
+
+
+def _random_graph(n: int, seed: int) -> tuple[sparse.csr_array, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 10, size=(n, 2))
+    g = nx.random_geometric_graph(n, 4.0, pos=dict(enumerate(xy)), seed=seed)
+    adj = nx.to_scipy_sparse_array(g, nodelist=range(n), format="csr")
+    w = rng.integers(1, 10, size=n).astype(float)
+    return adj, w, xy
+
+
+def _brute_groups(adj, w, lo, hi) -> list[tuple[int, ...]]:
+    g = nx.from_scipy_sparse_array(adj)
+    out = []
+    for r in range(1, len(w) + 1):
+        for sub in itertools.combinations(range(len(w)), r):
+            total = w[list(sub)].sum()
+            if lo <= total <= hi and nx.is_connected(g.subgraph(sub)):
+                out.append(sub)
+    return sorted(out)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_enumeration_finds_every_connected_group_in_bounds_once(seed):
+    adj, w, _ = _random_graph(11, seed)
+    got = enumerate_grids(adj, w, 8, 15)
+    assert got == _brute_groups(adj, w, 8, 15)
+    assert len(set(got)) == len(got)
+
+
+def test_enumeration_gives_up_past_the_limit():
+    adj, _, _ = _random_graph(12, 0)
+    assert enumerate_grids(adj, np.ones(12), 0, 12, limit=10) is None
+
+
+def _brute_partition(groups, cost, n):
+    """Least-cost exact cover by recursion over the lowest uncovered unit."""
+    best = (np.inf, None)
+
+    def rec(covered, chosen, total):
+        nonlocal best
+        if total >= best[0]:
+            return
+        free = [u for u in range(n) if u not in covered]
+        if not free:
+            best = (total, list(chosen))
+            return
+        u = free[0]
+        for j, g in enumerate(groups):
+            if u in g and not covered & set(g):
+                rec(covered | set(g), [*chosen, j], total + cost[j])
+
+    rec(set(), [], 0.0)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_set_partitioning_matches_the_brute_force_optimum(seed):
+    adj, w, xy = _random_graph(10, seed)
+    groups = enumerate_grids(adj, w, 6, 14)
+    cands = Candidates(groups, len(w))
+    cost = grid_costs(cands, xy, w, None)
+    labels = solve_exact(cands, cost, time_limit=10)
+    best, chosen = _brute_partition(groups, cost, len(w))
+    if chosen is None:
+        assert labels is None
+        return
+    assert labels is not None
+    # the plan's own burden equals the brute-force optimum
+    total = 0.0
+    for g in range(labels.max() + 1):
+        m = labels == g
+        c = np.average(xy[m], axis=0, weights=w[m])
+        total += float((w[m] * np.hypot(*(xy[m] - c).T)).sum())
+        assert 6 <= w[m].sum() <= 14
+        assert nx.is_connected(nx.from_scipy_sparse_array(adj[m][:, m]))
+    assert total == pytest.approx(best, rel=1e-9)
+
+
+def test_costs_from_household_points_are_exact_distances():
+    # two units, each with its own points; one group holding both
+    xy = np.array([[0.0, 0.0], [4.0, 0.0]])
+    points = [np.array([[-1.0, 0.0], [1.0, 0.0]]), np.array([[4.0, 0.0]])]
+    w = np.array([2.0, 2.0])
+    cands = Candidates([(0,), (0, 1)], 2)
+    cost = grid_costs(cands, xy, w, points)
+    # group (0,): centre 0, points at distance 1 carrying 1 household each
+    # group (0, 1): centre 2; distances 3 and 1 (1 household each), then 2 (x2)
+    assert cost == pytest.approx([2.0, 3 + 1 + 2 * 2])
+
+
+def test_no_exact_cover_returns_none():
+    # a path a-b-c where only {a, b} fits: c cannot be covered
+    adj = sparse.csr_array(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]]))
+    w = np.array([5.0, 5.0, 1.0])
+    groups = enumerate_grids(adj, w, 8, 10)
+    assert groups == [(0, 1)]
+    cands = Candidates(groups, 3)
+    assert solve_exact(cands, np.ones(1), time_limit=5) is None
