@@ -406,3 +406,50 @@ def test_capacitated_mclp_and_lscp_match_brute_force(seed):
     )
     if fewest is not None:
         assert solve_lscp(cover, weights=w, capacity=cap).objective == fewest
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cover_form_with_randomized_restarts_matches_brute_force(seed):
+    """Randomized LP roundings + swap: a feasible incumbent never worse than the
+    first rounding, and the proven optimum of brute force."""
+    from scipy import sparse
+
+    from gridgeo.coverage._mclp_fast import incumbent, lp_bound, solve_cover_form
+
+    rng = np.random.default_rng(300 + seed)
+    n_y, k, p = int(rng.integers(30, 50)), int(rng.integers(8, 12)), 3
+    u = rng.random((n_y, k)) < rng.uniform(0.12, 0.3)
+    u[np.flatnonzero(~u.any(1)), rng.integers(k)] = True
+    wu = rng.integers(1, 30, n_y).astype(float)
+    cx = np.where(rng.random(k) < 0.3, rng.integers(1, 10, k), 0).astype(float)
+    fixed = np.zeros(k, dtype=bool)
+    if seed % 2:
+        fixed[int(rng.integers(k))] = True
+    us = sparse.csr_matrix(u.astype(float))
+
+    def value(x):  # uncovered weight minus folded weight, as the model counts it
+        return wu[~u[:, x].any(1)].sum() - cx[x].sum()
+
+    xlp, _, _ = lp_bound(us, wu, cx, p, fixed.astype(float))
+    x0, v0 = incumbent(us, wu, cx, xlp, p, fixed, restarts=0)
+    x1, v1 = incumbent(us, wu, cx, xlp, p, fixed, restarts=8, seed=seed)
+    for x, v in ((x0, v0), (x1, v1)):
+        assert x.sum() == p
+        assert x[fixed].all()
+        assert v == pytest.approx(value(x))
+    assert v1 <= v0
+    sets = [
+        s
+        for s in itertools.combinations(range(k), p)
+        if set(np.flatnonzero(fixed)) <= set(s)
+    ]
+    best = min(value(np.isin(np.arange(k), s)) for s in sets)
+    assert v1 >= best - 1e-9
+    r = solve_cover_form(
+        us, wu, cx, p, fixed, time_limit=30, mip_rel_gap=1e-9, restarts=8
+    )
+    assert r.status == "optimal"
+    assert r.x.sum() == p
+    assert r.x[fixed].all()
+    assert value(r.x) == pytest.approx(best)
+    assert r.lower == pytest.approx(best)

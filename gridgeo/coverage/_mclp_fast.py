@@ -28,9 +28,12 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from gridgeo._rng import check_random_state
+
 __all__ = [
     "MIP_OPTIONS",
     "CoverResult",
+    "incumbent",
     "lp_bound",
     "run_milp",
     "solve_cover_form",
@@ -149,6 +152,46 @@ def _round(xlp: np.ndarray, p: int, fixed: np.ndarray) -> np.ndarray:
     return x
 
 
+def incumbent(
+    u: sparse.csr_matrix,
+    wu: np.ndarray,
+    cx: np.ndarray,
+    xlp: np.ndarray,
+    p: int,
+    fixed: np.ndarray,
+    *,
+    restarts: int = 16,
+    noise: float = 0.5,
+    target: float = -np.inf,
+    seed: Any = 0,
+) -> tuple[np.ndarray, float]:
+    """LP rounding + swap search, then ``restarts`` randomized roundings + swap.
+
+    Each restart rounds ``xlp + noise * U(0, 1)`` (the ``p`` largest, fixed sites
+    first) and runs :func:`swap_search`; the best local optimum is kept. Stops
+    early once the value reaches ``target`` (the LP bound). A heuristic only: the
+    caller proves or improves the result.
+
+    Returns
+    -------
+    tuple
+        The selection and its model objective.
+    """
+    rng = check_random_state(seed)
+    x = swap_search(u, wu, cx, _round(xlp, p, fixed), fixed)
+    val = _value(u, wu, cx, x)
+    for _ in range(restarts):
+        if val <= target:
+            break
+        y = swap_search(
+            u, wu, cx, _round(xlp + noise * rng.random(len(xlp)), p, fixed), fixed
+        )
+        vy = _value(u, wu, cx, y)
+        if vy < val:
+            x, val = y, vy
+    return x, val
+
+
 def run_milp(
     c: np.ndarray,
     cons: list[LinearConstraint],
@@ -251,6 +294,7 @@ def solve_cover_form(
     mip_rel_gap: float,
     fix: bool = True,
     start: np.ndarray | None = None,
+    restarts: int = 16,
 ) -> CoverResult:
     """Solve the reduced set-covering MCLP exactly, incumbent first.
 
@@ -273,6 +317,9 @@ def solve_cover_form(
     start
         Indices of a feasible selection to use as the incumbent instead of the LP
         rounding and swap search (for tests of a cutoff that is not tight).
+    restarts
+        Randomized LP roundings tried after the first (see :func:`incumbent`;
+        fixed seed, so results repeat).
 
     Returns
     -------
@@ -282,12 +329,15 @@ def solve_cover_form(
     u = sparse.csr_matrix(u)
     lb = fixed.astype(float)
     xlp, lower, rc = lp_bound(u, wu, cx, p, lb)
+    tol_lp = max(mip_rel_gap * max(abs(lower), 1.0), 1e-9)
     if start is None:
-        x = swap_search(u, wu, cx, _round(xlp, p, fixed), fixed)
+        x, inc = incumbent(
+            u, wu, cx, xlp, p, fixed, restarts=restarts, target=lower + tol_lp
+        )
     else:  # a given incumbent (p sites, fixed ones included), used as it is
         x = np.zeros(k, dtype=bool)
         x[np.asarray(start, dtype=np.int64)] = True
-    inc = _value(u, wu, cx, x)
+        inc = _value(u, wu, cx, x)
     info: dict[str, Any] = {"lp_bound": lower, "incumbent": inc, "milp_runs": 0}
     tol = max(mip_rel_gap * max(abs(inc), 1.0), 1e-9)
     if inc - lower <= tol:
