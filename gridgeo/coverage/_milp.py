@@ -40,13 +40,14 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from gridgeo.coverage._mclp_fast import run_milp, solve_cover_form
+from gridgeo.coverage._mclp_reduce import DENSE_MAX as _DENSE_MAX
+from gridgeo.coverage._mclp_reduce import dominated as _dominated
+from gridgeo.coverage._mclp_reduce import unique_rows as _unique_rows
 from gridgeo.coverage._pmedian_bounds import interchange, lagrangian, pick
 from gridgeo.errors import InfeasibleError, ValidationError
 
 __all__ = ["SiteSolution", "solve_lscp", "solve_mclp", "solve_pmedian"]
 
-#: Largest dense boolean work array (elements) of the exact model reductions.
-_DENSE_MAX = 200_000_000
 #: Reduced MCLPs (rows x sites) above this size get randomized LP roundings on top
 #: of the first rounding (measured: 16 restarts cost 0.14 s and find the optimum
 #: at 1,796 x 286; at 283 x 215 they would double the 0.07 s solve).
@@ -315,41 +316,6 @@ def _capacitated(
         LinearConstraint(within, -np.inf, 0),
     ]
     return live, zi, zj, nv, cons
-
-
-def _unique_rows(a: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Distinct rows of a 0/1 CSR matrix and, per row, the position of its twin."""
-    n, m = a.shape
-    if n == 0 or n * m > _DENSE_MAX:
-        return a, np.arange(n)
-    dense = np.zeros((n, m), dtype=bool)
-    dense[np.repeat(np.arange(n), np.diff(a.indptr)), a.indices] = True
-    packed = np.ascontiguousarray(np.packbits(dense, axis=1))
-    key = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
-    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    return a[first], inv.ravel()
-
-
-def _dominated(a: sparse.csr_matrix, keep_open: np.ndarray, p: int) -> np.ndarray:
-    """Candidates whose coverage is within another's (ties: all but the first).
-
-    Dropping them keeps an optimum of a cardinality-only MCLP: a dropped site is
-    swapped for its dominator, or for any other site when that one is open already.
-    Candidates in ``keep_open`` are never dropped; nothing is dropped when fewer
-    than ``p`` candidates would remain.
-    """
-    n_c = a.shape[1]
-    if n_c * n_c > _DENSE_MAX:
-        return np.zeros(n_c, dtype=bool)
-    col = a.tocsc()
-    size = np.diff(col.indptr)
-    inter = (col.T @ col).toarray()
-    sub = inter >= size[:, None]  # j's rows all covered by k
-    np.fill_diagonal(sub, False)
-    same = sub & sub.T
-    drop = (sub & ~same).any(1) | np.triu(same, 1).any(0)
-    drop &= ~keep_open
-    return drop if n_c - drop.sum() >= p else np.zeros(n_c, dtype=bool)
 
 
 def _mclp_reduced(
