@@ -683,6 +683,9 @@ def _reason(plan: Plan, grid: int, value: float, lo: float, hi: float) -> str:
     ]
     totals = pd.Series(w).groupby(lab).sum()
     b = plan._bounds
+    note = b["note"].get(grid, "") if "note" in b else ""
+    if isinstance(note, str) and note:
+        return note
 
     def keeps_whole(i: int) -> bool:
         rest = members[members != i]

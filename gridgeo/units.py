@@ -40,10 +40,12 @@ def build_units(
 ) -> tuple[gpd.GeoDataFrame, pd.Series]:
     """Turn villages into planning units, splitting the villages named in ``parts``.
 
-    A split village is cut into slabs of equal household counts along its longest
-    axis, or — for villages in ``clustered`` — into neighbourhoods: k-means clusters
-    of its household points, each part the village's share of the Voronoi cell of
-    its cluster centre (convex pieces that follow where people live).
+    A split village is cut into parts of equal household counts by recursive
+    bisection across its longest spread (slabs along the longest axis when it has
+    no household points), or — for villages in ``clustered`` — into
+    neighbourhoods: k-means clusters of its household points, each part the
+    village's share of the Voronoi cell of its cluster centre (convex pieces that
+    follow where people live).
 
     Parameters
     ----------
@@ -112,7 +114,7 @@ def build_units(
 def _split_village(
     row: dict, hh: gpd.GeoDataFrame, k: int, *, cluster: bool = False
 ) -> tuple[list[dict], np.ndarray]:
-    """Cut one village into ``k`` slabs of equal household counts (or clusters)."""
+    """Cut one village into ``k`` parts of equal household counts (or clusters)."""
     polygon = row["geometry"]
     vid = row[VILLAGE_ID]
     total = int(row[HOUSEHOLDS])
@@ -124,12 +126,7 @@ def _split_village(
     if cluster and xy is not None and len(np.unique(xy, axis=0)) >= k:
         polys, part_of, fractions = _cluster_parts(polygon, xy, k)
     elif xy is not None and len(xy) >= k:
-        axis = _principal_axis(xy)
-        proj = xy @ axis
-        order = np.argsort(proj, kind="stable")
-        bounds = np.linspace(0, len(proj), k + 1).round().astype(int)
-        cuts = [0.5 * (proj[order[b - 1]] + proj[order[b]]) for b in bounds[1:-1]]
-        fractions = np.diff(bounds) / len(proj)
+        polys, part_of, fractions = _bisect_parts(polygon, xy, k)
     else:
         coords = shapely.get_coordinates(polygon)
         axis = _principal_axis(coords)
@@ -172,6 +169,42 @@ def _split_village(
         part["geometry"] = polys[j]
         rows.append(part)
     return rows, labels
+
+
+def _bisect_parts(
+    polygon: shapely.Geometry, xy: np.ndarray, k: int
+) -> tuple[list[shapely.Geometry], np.ndarray, np.ndarray]:
+    """Equal-count parts by recursive bisection across the longest spread.
+
+    Cutting ``k`` slabs along one axis makes long strips of a big village; halving
+    the households across the principal axis of each piece in turn (``k // 2``
+    parts on one side) keeps the parts about as wide as they are long, which is
+    what a grid's travel burden rewards.
+    """
+    polys: list[shapely.Geometry] = [shapely.Polygon()] * k
+    part_of = np.zeros(len(xy), dtype=np.int64)
+    stack = [(polygon, np.arange(len(xy)), 0, k)]
+    while stack:
+        piece, members, first, m = stack.pop()
+        if m == 1 or len(members) < m:
+            polys[first] = piece
+            part_of[members] = first
+            continue
+        m1 = m // 2
+        pts = xy[members]
+        axis = _principal_axis(pts)
+        proj = pts @ axis
+        order = np.argsort(proj, kind="stable")
+        b = round(len(members) * m1 / m)
+        b = min(max(b, m1), len(members) - (m - m1))
+        cut = 0.5 * (proj[order[b - 1]] + proj[order[b]])
+        near, far = split_polygon(piece, axis, [cut])
+        # the polygon decides: a point on the cut line belongs to the near side
+        left = proj <= cut
+        stack.append((far, members[~left], first + m1, m - m1))
+        stack.append((near, members[left], first, m1))
+    fractions = np.bincount(part_of, minlength=k) / max(len(xy), 1)
+    return polys, part_of, fractions
 
 
 def _cluster_parts(

@@ -11,6 +11,8 @@ from scipy import sparse
 
 from gridgeo.partition._setpart import (
     Candidates,
+    _cover_by_layers,
+    _cover_by_recursion,
     enumerate_grids,
     grid_costs,
     solve_exact,
@@ -77,11 +79,13 @@ def test_set_partitioning_matches_the_brute_force_optimum(seed):
     groups = enumerate_grids(adj, w, 6, 14)
     cands = Candidates(groups, len(w))
     cost = grid_costs(cands, xy, w, None)
-    labels = solve_exact(cands, cost, time_limit=10)
+    labels, infeasible = solve_exact(cands, cost, time_limit=10)
     best, chosen = _brute_partition(groups, cost, len(w))
     if chosen is None:
         assert labels is None
+        assert infeasible
         return
+    assert not infeasible
     assert labels is not None
     # the plan's own burden equals the brute-force optimum
     total = 0.0
@@ -113,4 +117,30 @@ def test_no_exact_cover_returns_none():
     groups = enumerate_grids(adj, w, 8, 10)
     assert groups == [(0, 1)]
     cands = Candidates(groups, 3)
-    assert solve_exact(cands, np.ones(1), time_limit=5) is None
+    assert solve_exact(cands, np.ones(1), time_limit=5) == (None, True)
+
+
+def test_groups_covering_every_unit_without_a_partition_are_proven_infeasible():
+    # a triangle of three units of 5: every pair fits [10, 10], no partition does
+    adj = sparse.csr_array(np.ones((3, 3)) - np.eye(3))
+    groups = enumerate_grids(adj, np.full(3, 5.0), 10, 10)
+    assert groups == [(0, 1), (0, 2), (1, 2)]
+    labels, infeasible = solve_exact(Candidates(groups, 3), np.ones(3), time_limit=5)
+    assert labels is None
+    assert infeasible
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_both_exact_covers_agree(seed):
+    # the vectorised layers (up to 62 units) and the recursion (any size) are the
+    # same dynamic programme; both must find the same least cost
+    adj, w, xy = _random_graph(12, seed)
+    groups = enumerate_grids(adj, w, 5, 16)
+    cost = grid_costs(Candidates(groups, 12), xy, w, None)
+    a = _cover_by_layers(groups, cost, 12)
+    b = _cover_by_recursion(groups, cost, 12)
+    assert (a == []) == (b == [])
+    if a:
+        assert cost[a].sum() == pytest.approx(cost[b].sum(), rel=1e-12)
+        covered = sorted(u for j in a for u in groups[j])
+        assert covered == list(range(12))

@@ -362,7 +362,15 @@ def _parts_to_split(
             size = hh[mask].sum() / spec.n_grids
             cap = size * (1 + spec.tolerance)
         else:
-            cap = size = spec.max
+            # parts of about the middle of the bounds leave room for a small
+            # neighbouring village in the same grid, but never fall under min
+            over = mask & (hh > spec.max)
+            h = hh[over]
+            fewest = np.ceil(h / spec.max - 1e-9)
+            most = np.floor(h / max(spec.min, 1) + 1e-9) if spec.min else np.inf
+            mid = np.ceil(h / ((spec.min + spec.max) / 2) - 1e-9)
+            parts[over] = np.maximum(2, np.clip(mid, fewest, np.maximum(most, fewest)))
+            continue
         over = mask & (hh > cap)
         parts[over] = np.maximum(2, np.ceil(hh[over] / size - 1e-9)).astype(int)
     split = parts > 1
@@ -480,12 +488,19 @@ def _solve_exact(
     idx = prob.idx
     adj = adjacency[idx][:, idx].tocsr()
     groups = enumerate_grids(adj, w[idx], prob.lo - 1e-9, prob.hi + 1e-9)
-    if not groups:
+    if groups is None:
         return None
     cands = Candidates(groups, len(idx))
     points = [samples[i] for i in idx] if samples is not None else None
     cost = grid_costs(cands, xy_km[idx], households[idx], points)
-    return solve_exact(cands, cost, time_limit=time_limit)
+    labels, infeasible = solve_exact(cands, cost, time_limit=time_limit)
+    if infeasible:
+        prob.note = (
+            f"no way to group the {len(idx)} units of {prob.name} into contiguous "
+            f"grids of {prob.lo:,.0f}–{prob.hi:,.0f} without cutting one (all "
+            f"{len(groups):,} connected groups within the bounds were checked)"
+        )
+    return labels
 
 
 def _splits(spec: Strategy) -> bool:
@@ -506,6 +521,7 @@ def _bound_row(prob: Problem, spec: Strategy) -> dict[str, object]:
         "hi": hi,
         "target": (lo + hi) / 2,
         "strategy": name,
+        "note": prob.note,
     }
 
 

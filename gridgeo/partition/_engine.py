@@ -36,7 +36,8 @@ class Problem:
 
     ``count`` (per unit) with ``count_lo`` / ``count_hi`` bound e.g. the number of
     villages per grid; ``categories`` (ints per unit) with ``purity_weight`` make
-    grids homogeneous; ``seeds`` are optional initial centres (``k × 2``, km).
+    grids homogeneous; ``seeds`` are optional initial centres (``k × 2``, km);
+    ``note`` records a proof that the bounds cannot be met.
     """
 
     idx: np.ndarray
@@ -51,6 +52,7 @@ class Problem:
     purity_weight: float = 0.0
     seeds: np.ndarray | None = None
     alternatives: tuple[int, ...] = ()
+    note: str = ""
 
 
 def violation(p: Problem, labels: np.ndarray, weight: np.ndarray) -> float:
