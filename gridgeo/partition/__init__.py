@@ -87,7 +87,10 @@ def partition(
     """Cut a county (or any polygon units or graph) into service grids.
 
     The county is split into independent problems — one per zone and township
-    (``respect``) — and each is solved by seeded location–allocation with a
+    (``respect``). A township under household bounds is solved exactly when its
+    possible grids are few enough to list: the least-travel set of connected
+    in-bounds grids covering every unit (see :mod:`gridgeo.partition._setpart`).
+    Every other problem is solved by seeded location–allocation with a
     capacitated MILP (``scipy.optimize.milp``), contiguity repair and boundary
     refinement (see :mod:`gridgeo.partition._engine`). With ``n_grids`` and
     ``ByHouseholds(split=True)`` a final min-cost flow between neighbouring grids
