@@ -15,6 +15,7 @@ from gridgeo.partition._setpart import (
     _cover_by_recursion,
     enumerate_grids,
     grid_costs,
+    recut_borders,
     solve_exact,
 )
 
@@ -144,3 +145,54 @@ def test_both_exact_covers_agree(seed):
         assert cost[a].sum() == pytest.approx(cost[b].sum(), rel=1e-12)
         covered = sorted(u for j in a for u in groups[j])
         assert covered == list(range(12))
+
+
+def _ladder(cols: int) -> sparse.csr_array:
+    """Adjacency of a 2 × ``cols`` grid of units, numbered row by row."""
+    g = nx.grid_2d_graph(2, cols)
+    order = [(r, c) for r in range(2) for c in range(cols)]
+    return nx.to_scipy_sparse_array(g, nodelist=order, format="csr")
+
+
+def test_border_recut_mends_what_single_moves_cannot():
+    # grid 0 = left half (14), grid 1 = right half (6); both must hold 9.5-10.5.
+    # No single unit moves 4 across while both halves stay connected.
+    adj = _ladder(4)
+    w = np.array([4.0, 3.0, 1.0, 2.0, 4.0, 3.0, 1.0, 2.0])
+    labels = np.array([0, 0, 1, 1, 0, 0, 1, 1])
+    xy = np.array([(c, r) for r in range(2) for c in range(4)], dtype=float)
+    g = nx.from_scipy_sparse_array(adj)
+    for i in np.flatnonzero(labels == 0):  # every single move misses or breaks
+        moved = labels.copy()
+        moved[i] = 1
+        loads = np.bincount(moved, weights=w)
+        ok = all(9.5 <= x <= 10.5 for x in loads) and all(
+            nx.is_connected(g.subgraph(np.flatnonzero(moved == k).tolist()))
+            for k in (0, 1)
+        )
+        assert not ok
+    out = recut_borders(labels, np.array([0, 1]), adj, w, 9.5, 10.5, xy)
+    loads = np.bincount(out, weights=w)
+    assert ((loads >= 9.5) & (loads <= 10.5)).all()
+    for k in (0, 1):
+        assert nx.is_connected(g.subgraph(np.flatnonzero(out == k).tolist()))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_border_recut_never_worsens_bounds_or_contiguity(seed):
+    rng = np.random.default_rng(seed)
+    adj = _ladder(8)
+    w = rng.integers(1, 9, size=16).astype(float)
+    labels = np.array([0] * 3 + [1] * 5 + [0] * 3 + [1] * 5)
+    xy = np.array([(c, r) for r in range(2) for c in range(8)], dtype=float)
+    lo, hi = w.sum() / 2 - 1, w.sum() / 2 + 1
+
+    def miss(lab):
+        x = np.bincount(lab, weights=w)
+        return float((np.maximum(lo - x, 0) + np.maximum(x - hi, 0)).sum())
+
+    out = recut_borders(labels, np.array([0, 1]), adj, w, lo, hi, xy)
+    assert miss(out) <= miss(labels)
+    g = nx.from_scipy_sparse_array(adj)
+    for k in (0, 1):
+        assert nx.is_connected(g.subgraph(np.flatnonzero(out == k).tolist()))

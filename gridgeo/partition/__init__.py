@@ -45,6 +45,7 @@ from gridgeo.partition._setpart import (
     Candidates,
     enumerate_grids,
     grid_costs,
+    recut_borders,
     solve_exact,
 )
 from gridgeo.partition.strategies import (
@@ -256,6 +257,12 @@ def partition(
         units, household_unit, labels, adjacency, bridges = balance_with_splits(
             units, household_unit, labels, adjacency, bridges, source.households, jobs
         )
+        whole = [(g, lo, hi) for g, lo, hi, _, cuts in jobs if not cuts]
+        if whole:  # whole units only: what the border flows left, exactly
+            xy = _unit_xy(units, source.households, household_unit) / 1000.0
+            w_units = units[HOUSEHOLDS].to_numpy(dtype=float)
+            for grids, lo, hi in whole:
+                labels = recut_borders(labels, grids, adjacency, w_units, lo, hi, xy)
     params = {
         "strategy": _describe(strategy, n_grids),
         "zone_column": zone_column,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csgraph
 
 __all__ = ["Candidates", "enumerate_grids", "grid_costs", "solve_exact"]
 
@@ -333,3 +334,136 @@ def _cover_by_recursion(
         chosen.append(j)
         mask |= masks[j]
     return chosen
+
+
+def recut_borders(
+    labels: np.ndarray,
+    grids: np.ndarray,
+    adj: sparse.csr_array,
+    w: np.ndarray,
+    lo: float,
+    hi: float,
+    xy: np.ndarray,
+    *,
+    max_free: int = 14,
+    passes: int = 4,
+) -> np.ndarray:
+    """Mend grids out of bounds by re-cutting their borders exactly, pair by pair.
+
+    Whole units rarely add up to a tight tolerance, and moving one unit at a time
+    stalls when every single move overshoots. For a grid out of ``[lo, hi]`` and a
+    bordering grid, the units along their common border and their neighbours (up
+    to ``max_free``, the nearest to it first) are freed, every way of sharing them
+    between the two is weighed at once, and the sharing with the least violation
+    of the bounds — then the shortest distance to the grid centres — whose two
+    grids both stay connected replaces the current one when it is better.
+
+    Parameters
+    ----------
+    labels
+        Grid label of every unit of the plan (a changed copy is returned).
+    grids
+        Labels of the grids of one problem.
+    adj
+        Unit adjacency of the plan.
+    w
+        Balancing weight per unit.
+    lo, hi
+        Bounds of a grid's weight.
+    xy
+        Unit centres.
+    max_free
+        Most units freed per pair (``2 ** max_free`` sharings are weighed).
+    passes
+        Most passes over the grids out of bounds.
+
+    Returns
+    -------
+    numpy.ndarray
+        The labels.
+    """
+    labels = labels.copy()
+    in_problem = np.isin(labels, grids)
+    for _ in range(passes):
+        load = {g: float(w[labels == g].sum()) for g in grids}
+        bad = [g for g in grids if not lo <= load[g] <= hi]
+        if not bad:
+            break
+        changed = False
+        for a in bad:
+            members = np.flatnonzero(labels == a)
+            nbr = np.unique(adj[members].indices)
+            for b in np.unique(labels[nbr[in_problem[nbr]]]):
+                if b == a:
+                    continue
+                if _recut_pair(labels, int(a), int(b), adj, w, lo, hi, xy, max_free):
+                    changed = True
+                    break
+        if not changed:
+            break
+    return labels
+
+
+def _recut_pair(
+    labels: np.ndarray,
+    a: int,
+    b: int,
+    adj: sparse.csr_array,
+    w: np.ndarray,
+    lo: float,
+    hi: float,
+    xy: np.ndarray,
+    max_free: int,
+) -> bool:
+    """Re-share the units near the border of grids ``a`` and ``b``; if it helped."""
+    in_a, in_b = labels == a, labels == b
+    pair = np.flatnonzero(in_a | in_b)
+    sub = adj[pair][:, pair].tocsr()
+    side = in_a[pair]
+    rows = np.repeat(np.arange(len(pair)), np.diff(sub.indptr))
+    across = side[rows] != side[sub.indices]
+    border = np.unique(rows[across])
+    if len(border) == 0:
+        return False
+    centre_a = np.average(xy[pair][side], axis=0, weights=w[pair][side] + 1e-9)
+    centre_b = np.average(xy[pair][~side], axis=0, weights=w[pair][~side] + 1e-9)
+    # the border units, then their neighbours, nearest the line between the two
+    # centres first
+    second = np.setdiff1d(np.unique(sub[border].indices), border)
+    gap = np.abs(
+        np.hypot(*(xy[pair] - centre_a).T) - np.hypot(*(xy[pair] - centre_b).T)
+    )
+    ranked = [*border[np.argsort(gap[border], kind="stable")]]
+    ranked += [*second[np.argsort(gap[second], kind="stable")]]
+    border = np.sort(np.array(ranked[:max_free], dtype=np.int64))
+    wp = w[pair]
+    fixed_a = float(wp[side].sum() - wp[border][side[border]].sum())
+    total = float(wp.sum())
+    bits = (np.arange(2 ** len(border))[:, None] >> np.arange(len(border))) & 1
+    load_a = fixed_a + bits @ wp[border]
+    load_b = total - load_a
+
+    def miss(x: np.ndarray) -> np.ndarray:
+        return np.maximum(lo - x, 0) + np.maximum(x - hi, 0)
+
+    violation = miss(load_a) + miss(load_b)
+    da = np.hypot(*(xy[pair][border] - centre_a).T) * wp[border]
+    db = np.hypot(*(xy[pair][border] - centre_b).T) * wp[border]
+    cost = bits @ da + (1 - bits) @ db
+    current = int((side[border].astype(int) << np.arange(len(border))).sum())
+    order = np.lexsort((cost, violation))
+    for choice in order[: 2 ** min(len(border), 10)]:
+        if violation[choice] >= violation[current] - 1e-9:
+            return False
+        new_side = side.copy()
+        new_side[border] = bits[choice].astype(bool)
+        if not new_side.any() or new_side.all():
+            continue
+        if all(
+            csgraph.connected_components(sub[m][:, m], directed=False)[0] == 1
+            for m in (np.flatnonzero(new_side), np.flatnonzero(~new_side))
+        ):
+            labels[pair[new_side]] = a
+            labels[pair[~new_side]] = b
+            return True
+    return False
