@@ -354,3 +354,52 @@ def test_property_exactly_once_and_contiguous(nrows: int, ncols: int, data) -> N
         return
     assert_plan_invariants(plan, county)
     assert plan.out_of_bounds().empty
+
+
+def test_whole_villages_that_cannot_fit_get_a_proof_as_reason() -> None:
+    # one township of 4 villages in a row, 300 | 600 | 600 | 300, grids of 500-800:
+    # an end village alone is too small and with its neighbour too big (900)
+    counts = np.array([300, 600, 600, 300])
+    villages = grid_villages(1, 4)
+    villages["town_id"] = "t0"
+    county = gg.read_county(
+        villages=villages, households=households_in(villages, counts)
+    )
+    spec = gg.ByHouseholds(min=500, max=800)
+    with pytest.raises(InfeasiblePartitionError, match="no way to group the 4 units"):
+        gg.partition(county, spec, seed=0)
+    with pytest.warns(OutOfBoundsWarning):
+        plan = gg.partition(county, spec, seed=0, strict=False)
+    assert_plan_invariants(plan, county)
+    reasons = plan.out_of_bounds()["reason"]
+    assert len(reasons) > 0
+    assert reasons.str.contains("connected groups within the bounds were checked").all()
+
+
+def test_bounds_plan_of_a_township_is_the_least_burden_grouping() -> None:
+    # a row of villages where greedy merging from the lightest pairs badly:
+    # the exact solve must reach the brute-force least travel burden
+    counts = np.array([260, 260, 480, 260, 260, 480])
+    villages = grid_villages(1, 6)
+    villages["town_id"] = "t0"
+    county = gg.read_county(
+        villages=villages, households=households_in(villages, counts, seed=3)
+    )
+    plan = gg.partition(county, gg.ByHouseholds(min=500, max=1000), seed=0)
+    assert_plan_invariants(plan, county)
+    best = np.inf
+    ids = county.villages["village_id"].to_numpy()
+    hh = county.households
+    xy = np.column_stack([hh.geometry.x, hh.geometry.y]) / 1000
+    # every way to cut the row into contiguous runs within the bounds
+    for cuts in range(2**5):
+        labels = np.cumsum([0] + [(cuts >> i) & 1 for i in range(5)])
+        grid_of = dict(zip(ids, labels, strict=True))
+        g = hh["village_id"].map(grid_of).to_numpy()
+        sizes = np.bincount(g)
+        if not ((sizes >= 500) & (sizes <= 1000)).all():
+            continue
+        centre = np.array([xy[g == k].mean(axis=0) for k in range(g.max() + 1)])
+        best = min(best, np.hypot(*(xy - centre[g]).T).mean())
+    # the plan uses 64 household points per village to cost a grid: near-exact
+    assert plan.metrics["travel_km"] == pytest.approx(best, rel=0.01)
