@@ -19,17 +19,32 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csgraph
 
-__all__ = ["Candidates", "enumerate_grids", "grid_costs", "solve_exact"]
+__all__ = [
+    "Candidates",
+    "enumerate_grids",
+    "grid_costs",
+    "recut_borders",
+    "solve_exact",
+]
 
 MAX_CANDIDATES = 5_000
-"""Feasible groups above which a township is left to the heuristic."""
+"""Connected groups (within ``max``) visited before a township is left to the
+heuristic: a township of many tiny villages has too many possible grids."""
 
 SAMPLE = 64
 """Household points per unit used to cost a group (evenly spread over the unit)."""
 
 
 class Candidates:
-    """Feasible groups of units as a sparse unit × group incidence."""
+    """Feasible groups of units as a sparse unit × group incidence.
+
+    Parameters
+    ----------
+    groups
+        Sorted unit positions of each group.
+    n
+        Number of units.
+    """
 
     def __init__(self, groups: list[tuple[int, ...]], n: int) -> None:
         self.groups = groups
