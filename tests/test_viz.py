@@ -35,7 +35,7 @@ from _viz_fixtures import (
 import gridgeo as gg
 from gridgeo.errors import ValidationError
 from gridgeo.viz.colouring import GREENS, classify, colour_grids, grid_adjacency
-from gridgeo.viz.privacy import hexbin
+from gridgeo.viz.privacy import MIN_HOUSEHOLDS, hexbin
 
 EXTERNAL = re.compile(
     r'<script[^>]+src="https?:|<link[^>]+href="https?:|@import\s+url\(["\']?https?:',
@@ -306,8 +306,40 @@ def test_small_county_hexagons_hold_many_households(plan, tmp_path):
     page = _html(gg.plan_map(plan, tiles=None, lang="en"), tmp_path)
     tips = page_layers(page)[-1][2]["tip"]
     counts = np.array([float(t.split(" ")[0].replace(",", "")) for t in tips])
-    assert counts.sum() == len(plan.households)
+    # every household is drawn or counted in the legend as left out
+    hidden = re.search(r"([\d,]+) households in hexagons of fewer than 5", page)
+    left_out = int(hidden.group(1).replace(",", "")) if hidden else 0
+    assert counts.sum() + left_out == len(plan.households)
     assert counts.mean() >= 10  # no hexagon per home
+    assert counts.min() >= MIN_HOUSEHOLDS
+
+
+def _left_out(page: str) -> int:
+    """Households the legend says were left out of the hexagons (0 if none)."""
+    found = re.search(r"([\d,]+) households in hexagons of fewer than", page)
+    return int(found.group(1).replace(",", "")) if found else 0
+
+
+def test_sparse_hexagons_are_not_drawn(plan, tmp_path):
+    # 400 m hexagons over 40 scattered homes per village: many would show one or two
+    # families; they are left out and counted in the legend
+    hh = plan.households
+    page = _html(gg.plan_map(plan, tiles=None, lang="en", hex_size=400.0), tmp_path)
+    hidden = re.search(r"([\d,]+) households in hexagons of fewer than 5", page)
+    assert hidden is not None
+    left_out = int(hidden.group(1).replace(",", ""))
+    tips = page_layers(page)[-1][2]["tip"]
+    counts = np.array([float(t.split(" ")[0].replace(",", "")) for t in tips])
+    assert 0 < left_out < len(hh)
+    assert counts.min() >= MIN_HOUSEHOLDS
+    assert counts.sum() + left_out == len(hh)
+
+
+def test_no_hexagon_dense_enough_draws_none(tmp_path):
+    plan = box_plan(4, nrows=4, ncols=4, per_village=20)
+    page = _html(gg.plan_map(plan, tiles=None, lang="en", hex_size=50.0), tmp_path)
+    assert "320 households in hexagons of fewer than 5: not drawn" in page
+    assert len(page_layers(page)) == 3  # grids, villages, townships: no hexagons
 
 
 def test_visited_status_hexbins_and_points(plan, tmp_path):
@@ -415,9 +447,13 @@ def test_coverage_map_with_a_coverage_result(coverage, tmp_path):
 
     # uncovered households: hexagons of the share uncovered, adding up
     total, uncovered = _hex_tips(hexes[2]["tip"])
-    assert total.sum() == len(coverage.households)
+    left_out = _left_out(page)
+    assert total.sum() + left_out == len(coverage.households)
+    # the households left out (sparse hexagons) may or may not be covered
     n_uncovered = len(coverage.uncovered)
-    assert abs((total * uncovered).sum() - n_uncovered) <= 0.005 * total.sum() + 1
+    drawn = (total * uncovered).sum()
+    slack = 0.005 * total.sum() + 1
+    assert n_uncovered - left_out - slack <= drawn <= n_uncovered + slack
     assert "Share uncovered" in page
     assert "Uncovered households" in page
 

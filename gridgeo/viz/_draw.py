@@ -16,7 +16,7 @@ import shapely
 
 from gridgeo.viz._layers import DataLayer, encode_points, encode_polygons
 from gridgeo.viz.basemaps import Shift
-from gridgeo.viz.privacy import hex_cells, hex_polygons
+from gridgeo.viz.privacy import MIN_HOUSEHOLDS, hex_cells, hex_polygons
 
 __all__ = ["Display", "table_html"]
 
@@ -134,36 +134,51 @@ class Display:
         flag_label: str = "",
         weights: np.ndarray | None = None,
         show: bool = True,
+        min_households: int = MIN_HOUSEHOLDS,
+        hidden_label: str = "{n:,} households not drawn",
     ) -> list[tuple[str, str]]:
-        """Add hexagons of household counts (or of the share flagged); legend rows."""
+        """Add hexagons of household counts (or of the share flagged); legend rows.
+
+        Hexagons of fewer than ``min_households`` households are left out and
+        counted in a last legend row (``hidden_label`` formatted with ``n``, the
+        households left out, and ``k``, the threshold).
+        """
         from gridgeo.viz.colouring import classify
 
         x, y = shapely.get_x(points.values), shapely.get_y(points.values)
         cells, inverse = hex_cells(x, y, size)  # one binning for every sum below
         w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
         totals = np.bincount(inverse, weights=w, minlength=len(cells))
+        homes = np.bincount(inverse, minlength=len(cells))
+        shown = homes >= min_households
+        hidden = int(homes[~shown].sum())
+        note = hidden_label.format(n=hidden, k=min_households)
+        if not shown.any():  # nothing dense enough to draw
+            return [("transparent", html.escape(note))]
         if flag is not None:
             flagged = np.bincount(
                 inverse, weights=w * np.asarray(flag, bool), minlength=len(cells)
             )
             share = np.divide(
                 flagged, totals, out=np.zeros_like(totals), where=totals > 0
-            )
+            )[shown]
             fills, rows = classify(
                 pd.Series(share), scheme="equalinterval", k=5, fmt="{:.0%}"
             )
             tail = f" · {html.escape(flag_label)} "
             tips = [
                 f"{t:,.0f} {html.escape(unit)}{tail}{s:.0%}"
-                for t, s in zip(totals.tolist(), share.tolist(), strict=True)
+                for t, s in zip(totals[shown].tolist(), share.tolist(), strict=True)
             ]
         else:
             fills, rows = classify(
-                pd.Series(totals), scheme="quantiles", k=5, fmt="{:,.0f}"
+                pd.Series(totals[shown]), scheme="quantiles", k=5, fmt="{:,.0f}"
             )
             unit_html = html.escape(unit)
-            tips = [f"{t:,.0f} {unit_html}" for t in totals.tolist()]
-        hexes = hex_polygons(cells, size)
+            tips = [f"{t:,.0f} {unit_html}" for t in totals[shown].tolist()]
+        if hidden:
+            rows = [*rows, ("transparent", html.escape(note))]
+        hexes = hex_polygons(cells[shown], size)
         lonlat = gpd.GeoSeries(hexes, crs=self.crs).to_crs(4326).values
         DataLayer(
             "polygons",

@@ -39,6 +39,10 @@ _LABELS: dict[str, dict[str, str]] = {
     "share_not_visited": {"zh": "未走访比例", "en": "Share not visited"},
     "share_uncovered": {"zh": "未覆盖比例", "en": "Share uncovered"},
     "no_data": {"zh": "无数据", "en": "no data"},
+    "hidden": {
+        "zh": "{n:,} 户在不足 {k} 户的六边形中，未显示",
+        "en": "{n:,} households in hexagons of fewer than {k}: not drawn",
+    },
     "distance_km": {"zh": "距服务点(km)", "en": "Distance to site (km)"},
 }
 

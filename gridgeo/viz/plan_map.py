@@ -474,6 +474,7 @@ def compose(
                 flag=flag,
                 flag_label=flag_label,
                 weights=weights,
+                hidden_label=tr["hidden"],
             )
             heading = (
                 tr["share_uncovered"]

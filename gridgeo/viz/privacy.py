@@ -3,7 +3,9 @@
 A gridgeo map never writes household names, ids, phone or ID-card numbers, account
 data or exact coordinates unless the caller asks: ``household_fields=[...]`` names
 the columns to show, ``exact_households=True`` draws each household where it is.
-Otherwise households are aggregated to hexagons (:func:`hexbin`) or village totals.
+Otherwise households are aggregated to hexagons (:func:`hexbin`) or village totals,
+and a hexagon holding fewer than :data:`MIN_HOUSEHOLDS` households is not drawn (its
+count or share would point at one family); the legend says how many were left out.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import shapely
 from gridgeo.errors import ValidationError
 
 __all__ = [
+    "MIN_HOUSEHOLDS",
     "auto_hex_size",
     "check_household_fields",
     "hex_cells",
@@ -25,6 +28,9 @@ __all__ = [
 ]
 
 _SQRT3 = np.sqrt(3.0)
+
+MIN_HOUSEHOLDS = 5
+"""Fewest households a hexagon on a map may hold (smaller ones are not drawn)."""
 
 
 def check_household_fields(
