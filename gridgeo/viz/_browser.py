@@ -180,7 +180,8 @@ def open_page(
     if binary is None:
         msg = "No Chromium binary found (apt-get install chromium)."
         raise FileNotFoundError(msg)
-    with tempfile.TemporaryDirectory(prefix="gg-chromium-") as profile:
+    profile = tempfile.mkdtemp(prefix="gg-chromium-")
+    try:
         proc = subprocess.Popen(
             [
                 binary,
@@ -216,3 +217,23 @@ def open_page(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+    finally:
+        _remove_profile(profile)
+
+
+def _remove_profile(profile: str) -> None:
+    """Delete a Chromium profile directory.
+
+    Chromium's helper processes may still write into the profile for a moment
+    after the browser has exited, so a directory that is not empty yet is tried
+    again before giving up quietly (it lives in the temporary directory).
+    """
+    for _ in range(10):
+        try:
+            shutil.rmtree(profile)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    shutil.rmtree(profile, ignore_errors=True)
