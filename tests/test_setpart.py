@@ -16,6 +16,7 @@ from gridgeo.partition._setpart import (
     enumerate_grids,
     grid_costs,
     recut_borders,
+    smooth_borders,
     solve_exact,
 )
 
@@ -196,3 +197,27 @@ def test_border_recut_never_worsens_bounds_or_contiguity(seed):
     g = nx.from_scipy_sparse_array(adj)
     for k in (0, 1):
         assert nx.is_connected(g.subgraph(np.flatnonzero(out == k).tolist()))
+
+
+def test_border_smoothing_straightens_a_ragged_border():
+    # a 4 x 4 block of equal units in two grids of 8; the border zigzags
+    g = nx.grid_2d_graph(4, 4)
+    order = sorted(g.nodes)
+    adj = nx.to_scipy_sparse_array(g, nodelist=order, format="csr")
+    left = {(r, c) for r, c in order if c < 2} | {(0, 2)}
+    left -= {(3, 1)}
+    labels = np.array([0 if n in left else 1 for n in order])
+    xy = np.array(order, dtype=float)[:, ::-1]
+    w = np.ones(16)
+
+    def cut(lab):
+        e = sparse.triu(adj, k=1).tocoo()
+        return int((lab[e.row] != lab[e.col]).sum())
+
+    assert cut(labels) > 4
+    out = smooth_borders(labels, np.array([0, 1]), adj, w, 8, 8, xy)
+    assert cut(out) == 4  # a straight border
+    assert np.bincount(out).tolist() == [8, 8]
+    sub = nx.from_scipy_sparse_array(adj)
+    for k in (0, 1):
+        assert nx.is_connected(sub.subgraph(np.flatnonzero(out == k).tolist()))

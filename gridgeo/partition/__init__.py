@@ -46,6 +46,7 @@ from gridgeo.partition._setpart import (
     enumerate_grids,
     grid_costs,
     recut_borders,
+    smooth_borders,
     solve_exact,
 )
 from gridgeo.partition.strategies import (
@@ -258,11 +259,14 @@ def partition(
             units, household_unit, labels, adjacency, bridges, source.households, jobs
         )
         whole = [(g, lo, hi) for g, lo, hi, _, cuts in jobs if not cuts]
-        if whole:  # whole units only: what the border flows left, exactly
+        # whole units only: mend what the border flows left, then straighten the
+        # borders the flows made ragged
+        if whole:
             xy = _unit_xy(units, source.households, household_unit) / 1000.0
             w_units = units[HOUSEHOLDS].to_numpy(dtype=float)
             for grids, lo, hi in whole:
                 labels = recut_borders(labels, grids, adjacency, w_units, lo, hi, xy)
+                labels = smooth_borders(labels, grids, adjacency, w_units, lo, hi, xy)
     params = {
         "strategy": _describe(strategy, n_grids),
         "zone_column": zone_column,
