@@ -529,15 +529,19 @@ def smooth_borders(
     """
     labels = labels.copy()
     in_problem = np.isin(labels, grids)
+    coo = sparse.triu(adj, k=1).tocoo()
+    dirty = set(np.asarray(grids).tolist())  # grids whose borders may improve
     for _ in range(passes):
-        coo = sparse.triu(adj, k=1).tocoo()
         a, b = labels[coo.row], labels[coo.col]
         keep = (a != b) & in_problem[coo.row] & in_problem[coo.col]
         pairs = np.unique(np.sort(np.column_stack([a[keep], b[keep]]), axis=1), axis=0)
-        changed = False
+        changed: set[int] = set()
         for ga, gb in pairs.tolist():
+            if ga not in dirty and gb not in dirty:
+                continue  # neither grid moved since this pair was last tried
             if _recut_pair(labels, ga, gb, adj, w, lo, hi, xy, max_free, edges=True):
-                changed = True
+                changed |= {ga, gb}
         if not changed:
             break
+        dirty = changed
     return labels
