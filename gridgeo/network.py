@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -256,6 +257,7 @@ class RoadNetwork:
         warn_m: float | None = SNAP_WARN_M,
         label: str = "points",
         index: pd.Index | None = None,
+        ids: Sequence[object] | None = None,
     ) -> pd.DataFrame:
         """Snap points to the nearest node of the largest connected component.
 
@@ -271,6 +273,9 @@ class RoadNetwork:
             What the points are, for the warning message.
         index
             Index of the result (default: the index of ``points``, or a range).
+        ids
+            How the warning names the points (e.g. their ``household_id``),
+            aligned with ``points``; default the result's index.
 
         Returns
         -------
@@ -293,7 +298,7 @@ class RoadNetwork:
             },
             index=own_index if index is None else index,
         )
-        self.warn_far(out, warn_m=warn_m, label=label, stacklevel=3)
+        self.warn_far(out, warn_m=warn_m, label=label, stacklevel=3, ids=ids)
         return out
 
     def warn_far(
@@ -303,6 +308,7 @@ class RoadNetwork:
         warn_m: float | None = SNAP_WARN_M,
         label: str = "points",
         stacklevel: int = 2,
+        ids: Sequence[object] | None = None,
     ) -> None:
         """Warn about points of a :meth:`snap` result farther than ``warn_m``.
 
@@ -316,6 +322,9 @@ class RoadNetwork:
             What the points are, for the message.
         stacklevel
             Passed to :func:`warnings.warn`.
+        ids
+            How the message names the points, aligned with ``snap``; default its
+            index.
 
         Warns
         -----
@@ -328,11 +337,12 @@ class RoadNetwork:
         far = d > warn_m
         if not far.any():
             return
-        ids = ", ".join(map(str, snap.index[far][:5]))
+        names = snap.index if ids is None else np.asarray(ids, dtype=object)
+        shown = ", ".join(map(str, names[far][:5]))
         msg = (
             f"{int(far.sum()):,} of {len(d):,} {label} are more than "
             f"{warn_m:,.0f} m from the road network (max {d.max():,.0f} m; "
-            f"e.g. {ids}); their snap leg is timed at "
+            f"e.g. {shown}); their snap leg is timed at "
             f"{self.snap_speed_kmh:g} km/h."
         )
         warnings.warn(msg, SnapWarning, stacklevel=stacklevel + 1)

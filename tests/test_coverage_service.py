@@ -121,10 +121,16 @@ def test_snap_warning_once_per_county_and_households():
     got = snap_warnings(caught)
     assert len(got) == 1
     msg = str(got[0].message)
-    # the first warning stays informative: count, label, ids
+    # the first warning stays informative: count, label, and the households'
+    # own ids (not the frame's index labels)
     assert "targets are more than 1,000 m" in msg
     assert "53 of 80 targets" in msg
-    assert "e.g. 0, 1, 3" in msg
+    assert "e.g. h0, h1, h3, h5, h6)" in msg
+    assert county.households["household_id"].iloc[[0, 1, 3]].tolist() == [
+        "h0",
+        "h1",
+        "h3",
+    ]
     # another County with the same households warns again (its own first time)
     with pytest.warns(SnapWarning, match="targets"):
         service_coverage(far_county(), sp, max_km=3.0, areas=False)

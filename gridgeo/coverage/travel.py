@@ -25,6 +25,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
+from gridgeo._columns import HOUSEHOLD_ID, SITE_ID, UNIT_ID, VILLAGE_ID
 from gridgeo.errors import ValidationError
 from gridgeo.network import (
     DETOUR_FACTOR,
@@ -125,13 +126,14 @@ class Router:
     def _snap(self, pts: Any, label: str) -> tuple[np.ndarray, pd.DataFrame | None]:
         if self.network is None:
             return points_xy(pts, crs=self.crs)[0], None
+        ids = _display_ids(pts)
         hit = self._cached_snap(pts)
         if hit is not None:
             xy, snap = hit
-            self.network.warn_far(snap, label=label)
+            self.network.warn_far(snap, label=label, ids=ids)
             return xy, snap
         xy, index = points_xy(pts, crs=self.crs)
-        snap = self.network.snap(xy, label=label, index=index)
+        snap = self.network.snap(xy, label=label, index=index, ids=ids)
         cache = getattr(self.county, "_cache", None)
         if cache is not None and pts is getattr(self.county, "households", None):
             cache[_SNAP_KEY] = (pts, self.network, xy, snap)
@@ -421,3 +423,12 @@ def travel_matrix(
     out = pd.DataFrame(m.T, index=points_xy(targets)[1], columns=points_xy(sources)[1])
     out.attrs["method"] = router.method
     return out
+
+
+def _display_ids(pts: Any) -> np.ndarray | None:
+    """Return the ids a warning names the points by (``household_id``, ...)."""
+    columns = getattr(pts, "columns", ())
+    for col in (HOUSEHOLD_ID, SITE_ID, UNIT_ID, VILLAGE_ID):
+        if col in columns:
+            return pts[col].to_numpy(dtype=object)
+    return None
