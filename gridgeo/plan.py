@@ -822,20 +822,31 @@ def _grid_table(plan: Plan) -> gpd.GeoDataFrame:
     return grids
 
 
-def read_plan(path: str | Path) -> Plan:
+def read_plan(path: str | Path, *, county: County | None = None) -> Plan:
     """Read a plan written by :meth:`Plan.to_file`.
 
     The County is not stored; the plan's units, households-to-grid table, bounds,
-    bridges and params are.
+    bridges and params are. Pass the planned ``county`` to get the households
+    back with their points and fields (for maps, coverage and staffing): its
+    households must be exactly those of the plan, and the units are brought to
+    its CRS.
 
     Parameters
     ----------
     path
         A GeoPackage written by :meth:`Plan.to_file`.
+    county
+        The County the plan was made for (optional).
 
     Returns
     -------
     Plan
+
+    Raises
+    ------
+    ValidationError
+        Not a plan file; or a ``county`` whose households differ from the plan's
+        (the message names the first households in question).
     """
     import pyogrio
 
@@ -868,6 +879,10 @@ def read_plan(path: str | Path) -> Plan:
             geometry=[None] * len(t),
             crs=units.crs,
         )
+    if county is not None:
+        if units.crs is not None and county.crs is not None:
+            units = units.to_crs(county.crs)
+        hh = _county_households(county, hh, units, path)
     bridges = pd.DataFrame(meta["bridges"])
     adjacency, _ = build_contiguity(units, ids=units[UNIT_ID].to_numpy())
     if len(bridges):
@@ -881,6 +896,7 @@ def read_plan(path: str | Path) -> Plan:
         adjacency.data[:] = 1
     return Plan(
         units,
+        county=county,
         households=hh,
         adjacency=adjacency,
         bridges=bridges,
@@ -888,3 +904,40 @@ def read_plan(path: str | Path) -> Plan:
         params=meta["params"],
         locked=meta["locked"],
     )
+
+
+def _county_households(
+    county: County, table: gpd.GeoDataFrame | None, units: gpd.GeoDataFrame, path: Path
+) -> gpd.GeoDataFrame:
+    """Return the County's households with the plan file's unit and grid."""
+    households = county.households.copy()
+    ids = households[HOUSEHOLD_ID].astype(str)
+    grid_of_unit = units.set_index(UNIT_ID)[GRID_ID]
+    if table is None or len(table) == 0:
+        # a plan of village counts: households follow their village
+        unit = households[VILLAGE_ID].astype(str)
+        problems = [
+            ("are in villages the plan lacks", ids[~unit.isin(grid_of_unit.index)])
+        ]
+    else:
+        stored = table.set_index(HOUSEHOLD_ID)[UNIT_ID]
+        unit = ids.map(stored)
+        problems = [
+            ("are not in the plan", ids[~ids.isin(stored.index)]),
+            (
+                "of the plan are not among them",
+                stored.index[~stored.index.isin(ids)],
+            ),
+        ]
+    for what, missing in problems:
+        if len(missing):
+            shown = ", ".join(map(str, list(missing)[:5]))
+            msg = (
+                f"The plan {path} does not match these households: "
+                f"{len(missing):,} households {what} (e.g. {shown}). Use the "
+                "villages and households the plan was made from."
+            )
+            raise ValidationError(msg)
+    households[UNIT_ID] = unit.to_numpy()
+    households[GRID_ID] = unit.map(grid_of_unit).to_numpy(dtype=np.int64)
+    return households

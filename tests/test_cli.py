@@ -329,7 +329,7 @@ def test_map_of_a_plan_that_does_not_match_the_files(capsys, tmp_path, planned):
     ]
     code, _, err = run(args, capsys)
     assert code == cli.EXIT_INPUT_ERROR
-    assert "does not match the input files" in err
+    assert "does not match these households" in err
 
 
 def test_coverage_with_a_plan(capsys, tmp_path, planned, files):

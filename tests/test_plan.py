@@ -146,6 +146,29 @@ def test_to_file_round_trip(plan: gg.Plan, tmp_path) -> None:
         gg.read_plan(tmp_path / "missing.gpkg")
 
 
+def test_read_plan_with_its_county(
+    plan: gg.Plan, small_county: gg.County, tmp_path
+) -> None:
+    path = tmp_path / "plan.gpkg"
+    plan.to_file(path)
+    back = gg.read_plan(path, county=small_county)
+    assert back.county is small_county
+    # households come back with their points and the plan's grids
+    hh = back.households
+    assert hh.geometry.notna().all()
+    assert len(hh) == len(small_county.households)
+    pd.testing.assert_series_equal(back.household_grid, plan.household_grid)
+    assert back.metrics["travel_km"] == pytest.approx(plan.metrics["travel_km"])
+    # a County whose households differ is refused, naming them
+    fewer = gg.read_county(
+        villages=small_county.villages,
+        households=small_county.households.iloc[1:],
+    )
+    first = small_county.households["household_id"].iloc[0]
+    with pytest.raises(ValidationError, match=f"not among them.*{first}"):
+        gg.read_plan(path, county=fewer)
+
+
 def test_text_and_html(plan: gg.Plan) -> None:
     text = repr(plan)
     assert text.startswith(f"<Plan: {plan.n_grids} grids over")

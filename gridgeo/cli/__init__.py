@@ -201,35 +201,7 @@ def _read_plan(path: str, county: Any, console: Console) -> Any:
     import gridgeo as gg
 
     with console.step("read the plan"):
-        saved = gg.read_plan(path)
-        if county is None:
-            return saved
-        units = saved.units
-        if units.crs is not None and county.crs is not None:
-            units = units.to_crs(county.crs)
-        known = saved.households.set_index("household_id")["unit_id"]
-        hh = county.households
-        household_unit = hh["household_id"].astype(str).map(known)
-        missing = household_unit.isna()
-        if len(known) == 0:  # a plan of village counts: households by village
-            household_unit = hh["village_id"].astype(str)
-            missing = ~household_unit.isin(set(units["village_id"]))
-        if missing.any():
-            ids = ", ".join(hh.loc[missing, "household_id"].astype(str).head(5))
-            msg = (
-                f"The plan {path} does not match the input files: {missing.sum():,} "
-                f"of {len(hh):,} households are not in it (e.g. {ids}). Give the "
-                "files the plan was made from."
-            )
-            raise input_error(msg)
-        return gg.Plan.from_assignment(
-            units,
-            units.set_index("unit_id")["grid_id"],
-            county=county,
-            household_unit=household_unit,
-            bounds=saved.bounds,
-            params=saved.params,
-        )
+        return gg.read_plan(path, county=county)
 
 
 def _cmd_coverage(args: argparse.Namespace, console: Console) -> int:
