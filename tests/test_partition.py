@@ -377,8 +377,8 @@ def test_whole_villages_that_cannot_fit_get_a_proof_as_reason() -> None:
 
 
 def test_bounds_plan_of_a_township_is_the_least_burden_grouping() -> None:
-    # a row of villages where greedy merging from the lightest pairs badly:
-    # the exact solve must reach the brute-force least travel burden
+    # a row of villages with many ways to group them: the plan must reach the
+    # least travel burden found by trying every contiguous grouping
     counts = np.array([260, 260, 480, 260, 260, 480])
     villages = grid_villages(1, 6)
     villages["town_id"] = "t0"

@@ -183,6 +183,7 @@ def partition(
         fixed = len(uniq)
     household_xy = _household_positions(source, units, household_unit)
     samples = _unit_samples(household_xy, len(units))
+    unit_households = units[HOUSEHOLDS].to_numpy(dtype=float)
     problems = build_problems(
         units,
         specs,
@@ -220,7 +221,7 @@ def partition(
             rng,
             split,
             time_limit=time_limit,
-            households=units[HOUSEHOLDS].to_numpy(dtype=float),
+            households=unit_households,
             samples=samples,
         )
         # indivisible units: another seed, other grid counts, or growing grids by
