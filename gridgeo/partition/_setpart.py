@@ -19,6 +19,8 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csgraph
 
+from gridgeo.partition._cutedges import bordering_pairs, rebisect_pairs
+
 __all__ = [
     "Candidates",
     "enumerate_grids",
@@ -504,6 +506,10 @@ def _recut_pair(
     return False
 
 
+TREES = 128
+"""Spanning trees drawn per pair when :func:`smooth_borders` re-splits a pair."""
+
+
 def smooth_borders(
     labels: np.ndarray,
     grids: np.ndarray,
@@ -515,12 +521,40 @@ def smooth_borders(
     *,
     max_free: int = 12,
     passes: int = 8,
+    trees: int = TREES,
+    seed: int = 0,
 ) -> np.ndarray:
-    """Cut fewer edges between grids: each bordering pair re-shared exactly.
+    """Cut fewer edges between grids: bordering pairs re-split, then re-shared.
 
-    For every pair of bordering grids, the units near their border are re-shared
-    (as in :func:`recut_borders`) to cut the fewest unit-adjacency edges without
-    leaving the bounds or breaking a grid; ragged borders become straight ones.
+    Every pair of bordering grids is first re-split along random spanning trees of
+    its units (:func:`gridgeo.partition._cutedges.rebisect_pairs`: whole borders
+    move at once), then the units near each border are re-shared exactly (as in
+    :func:`recut_borders`). Both steps only take a change that cuts fewer
+    unit-adjacency edges with both grids connected and within the bounds, so a
+    plan that met the bounds and contiguity still does.
+
+    Parameters
+    ----------
+    labels
+        Grid label of every unit of the plan (a changed copy is returned).
+    grids
+        Labels of the grids of one problem.
+    adj
+        Unit adjacency of the plan.
+    w
+        Balancing weight per unit.
+    lo, hi
+        Bounds of a grid's weight.
+    xy
+        Unit centres (ties between equally cut sharings go to the nearest).
+    max_free
+        Most units freed per pair in the exact re-sharing.
+    passes
+        Most passes of each step over the pairs.
+    trees
+        Spanning trees drawn per pair re-split (``0`` skips the re-split).
+    seed
+        Seed of the spanning trees; the result is deterministic for a seed.
 
     Returns
     -------
@@ -528,15 +562,14 @@ def smooth_borders(
         The labels.
     """
     labels = labels.copy()
-    in_problem = np.isin(labels, grids)
-    coo = sparse.triu(adj, k=1).tocoo()
+    if trees > 0:
+        labels = rebisect_pairs(
+            labels, grids, adj, w, lo, hi, trees=trees, passes=passes, seed=seed
+        )
     dirty = set(np.asarray(grids).tolist())  # grids whose borders may improve
     for _ in range(passes):
-        a, b = labels[coo.row], labels[coo.col]
-        keep = (a != b) & in_problem[coo.row] & in_problem[coo.col]
-        pairs = np.unique(np.sort(np.column_stack([a[keep], b[keep]]), axis=1), axis=0)
         changed: set[int] = set()
-        for ga, gb in pairs.tolist():
+        for ga, gb in bordering_pairs(labels, adj, grids):
             if ga not in dirty and gb not in dirty:
                 continue  # neither grid moved since this pair was last tried
             if _recut_pair(labels, ga, gb, adj, w, lo, hi, xy, max_free, edges=True):
