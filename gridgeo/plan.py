@@ -277,7 +277,13 @@ class Plan:
 
     @cached_property
     def _grids(self) -> gpd.GeoDataFrame:
-        return _grid_table(self)
+        return _grid_table(self, self._grid_fields)
+
+    @cached_property
+    def _grid_fields(self) -> pd.DataFrame:
+        # the grid table without the dissolved polygons (dissolving is the slow
+        # part): enough for the bounds checks
+        return _grid_fields(self)
 
     @property
     def grids(self) -> gpd.GeoDataFrame:
@@ -338,7 +344,7 @@ class Plan:
             neighbouring grid of the same township mends it, or that one would
             (the search missed it).
         """
-        g = self._grids.set_index(GRID_ID)
+        g = self._grid_fields.set_index(GRID_ID)
         b = self._bounds.reindex(g.index)
         value = _bounded_value(g, b)
         bad = ~g["in_bounds"].to_numpy()
@@ -771,7 +777,8 @@ def _bounded_value(grids: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:
     ).astype(float)
 
 
-def _grid_table(plan: Plan) -> gpd.GeoDataFrame:
+def _grid_table(plan: Plan, fields: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Add the dissolved polygons, area and compactness to the grid ``fields``."""
     u = plan._units
     k = plan.n_grids
     if u.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).all():
@@ -786,6 +793,21 @@ def _grid_table(plan: Plan) -> gpd.GeoDataFrame:
             )
             for g in range(k)
         ]
+    split = fields.columns.get_loc("travel_km")
+    grids = gpd.GeoDataFrame(
+        fields.iloc[:, :split].copy(), geometry=dissolved, crs=u.crs
+    )
+    grids["area_km2"] = grids.geometry.area / 1e6
+    grids["compactness"] = polsby_popper(grids.geometry)
+    for col in fields.columns[split:]:
+        grids[col] = fields[col].to_numpy()
+    return grids
+
+
+def _grid_fields(plan: Plan) -> pd.DataFrame:
+    """Tabulate every grid column but the polygons and what is measured on them."""
+    u = plan._units
+    k = plan.n_grids
     agg = {
         HOUSEHOLDS: (HOUSEHOLDS, "sum"),
         "n_units": (UNIT_ID, "size"),
@@ -803,9 +825,7 @@ def _grid_table(plan: Plan) -> gpd.GeoDataFrame:
             table[col], share = _mode(u, col, HOUSEHOLDS)
             if col == INDUSTRY:
                 table["purity"] = share
-    grids = gpd.GeoDataFrame(table.reset_index(), geometry=dissolved, crs=u.crs)
-    grids["area_km2"] = grids.geometry.area / 1e6
-    grids["compactness"] = polsby_popper(grids.geometry)
+    grids = table.reset_index()
     xy, w, lab = _travel_points(plan)
     per_grid, _ = travel_burden(xy, lab, w) if len(lab) else (np.zeros(k), None)
     grids["travel_km"] = per_grid[:k] if len(per_grid) >= k else np.resize(per_grid, k)
