@@ -80,10 +80,9 @@ def build_contiguity(
     keep = left < right
     left, right = left[keep], right[keep]
     if rook and len(left):
-        shared = shapely.intersection(
-            shapely.boundary(geoms[left]), shapely.boundary(geoms[right])
-        )
-        keep = shapely.length(shared) > 0
+        # the boundaries share a line: their intersection has dimension 1 (the
+        # DE-9IM boundary/boundary entry), tested without building it
+        keep = shapely.relate_pattern(geoms[left], geoms[right], "****1****")
         left, right = left[keep], right[keep]
     adj = _symmetric(left, right, n)
     bridges = []
