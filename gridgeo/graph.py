@@ -80,9 +80,18 @@ def build_contiguity(
     keep = left < right
     left, right = left[keep], right[keep]
     if rook and len(left):
-        # the boundaries share a line: their intersection has dimension 1 (the
-        # DE-9IM boundary/boundary entry), tested without building it
+        # a shared line of the boundaries (DE-9IM boundary/boundary dimension 1)
+        # settles most pairs without building the intersection; the others (corner
+        # touches, overlapping pieces whose edges are collinear only up to
+        # rounding) are measured as before: shared boundary of positive length
         keep = shapely.relate_pattern(geoms[left], geoms[right], "****1****")
+        rest = np.flatnonzero(~keep)
+        if len(rest):
+            shared = shapely.intersection(
+                shapely.boundary(geoms[left[rest]]),
+                shapely.boundary(geoms[right[rest]]),
+            )
+            keep[rest] = shapely.length(shared) > 0
         left, right = left[keep], right[keep]
     adj = _symmetric(left, right, n)
     bridges = []

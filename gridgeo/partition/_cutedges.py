@@ -154,7 +154,13 @@ def rebisect_pair(
     if found is None:
         return False
     cut, member_q = found
-    if within and cut >= current:
+    # equal cuts: the split nearer the middle of the bounds leaves the pair's
+    # neighbours more room (strictly better, so the passes cannot cycle)
+    mid = (lo + hi) / 2
+    spread = abs(load_a - mid) + abs(total - load_a - mid)
+    new_load = float(wq[member_q].sum())
+    new_spread = abs(new_load - mid) + abs(total - new_load - mid)
+    if within and (cut, new_spread) >= (current, spread - 1e-9):
         return False
     member = member_q[group]
     # the subtree may be either grid: keep the most units where they are
@@ -177,12 +183,17 @@ def _contract(
     """
     if depth is None:
         return np.arange(m)
-    g = sparse.csr_array((np.ones(len(er)), (er, ec)), shape=(m, m))
     border = np.unique(np.concatenate([er, ec])[np.tile(side[er] != side[ec], 2)])
-    hops = csgraph.shortest_path(
-        g, unweighted=True, directed=False, indices=border
-    ).min(axis=0)
-    core = hops > depth
+    # hops from the border: one search from an extra node next to every border unit
+    g = sparse.csr_array(
+        (
+            np.ones(len(er) + len(border)),
+            (np.r_[er, np.full(len(border), m)], np.r_[ec, border]),
+        ),
+        shape=(m + 1, m + 1),
+    )
+    hops = csgraph.shortest_path(g, unweighted=True, directed=False, indices=m)[:m]
+    core = hops - 1 > depth
     inner = core[er] & core[ec] & (side[er] == side[ec])
     _, piece = csgraph.connected_components(
         sparse.csr_array((np.ones(inner.sum()), (er[inner], ec[inner])), shape=(m, m)),
@@ -209,8 +220,56 @@ def _best_split(
     Returns the cut count and the membership (over the ``m`` units) of the
     subtree side, or ``None`` when no tree edge splits within the window.
     """
-    ne = len(er)
     total = float(wp.sum())
+    grown = _forest(er, ec, mult, m, wp, trees, rng)
+    if grown is None:
+        return None
+    tin, weight, size = grown
+    n = trees * m
+    ok = (
+        ((weight >= lo_a) & (weight <= hi_a))
+        | ((total - weight >= lo_a) & (total - weight <= hi_a))
+    ) & (np.arange(n) % m != 0)
+    cand = np.flatnonzero(ok)
+    if len(cand) == 0:
+        return None
+    # edges cut by each candidate split: one end inside the subtree's run
+    base = (cand // m * m)[:, None]
+    start, length = tin[cand][:, None], size[cand][:, None]
+    in_r = (tin[er[None, :] + base] - start).astype(np.uint64) < length.astype(
+        np.uint64
+    )
+    in_c = (tin[ec[None, :] + base] - start).astype(np.uint64) < length.astype(
+        np.uint64
+    )
+    cut = (in_r != in_c).astype(np.int64) @ mult.astype(np.int64)
+    # fewest cut edges, then the halves nearest the middle of the window
+    mid = (lo_a + hi_a) / 2
+    spread = np.abs(weight[cand] - mid)
+    spread = np.minimum(spread, np.abs(total - weight[cand] - mid))
+    best = int(np.lexsort((spread, cut))[0])
+    v = int(cand[best])
+    nodes = np.arange(v // m * m, v // m * m + m)
+    member = (tin[nodes] >= tin[v]) & (tin[nodes] < tin[v] + size[v])
+    return int(cut[best]), member
+
+
+def _forest(
+    er: np.ndarray,
+    ec: np.ndarray,
+    mult: np.ndarray,
+    m: int,
+    wp: np.ndarray,
+    trees: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Draw ``trees`` random spanning trees of the ``m`` units as one forest.
+
+    Copy ``t`` of unit ``i`` is node ``t * m + i``. Returns every node's
+    depth-first position (a subtree is the run ``[tin, tin + size)``), subtree
+    weight and subtree size; ``None`` when the units are not connected.
+    """
+    ne = len(er)
     n = trees * m
     root = n  # one super root above the copies' roots (unit 0 of every copy)
     off = np.repeat(np.arange(trees) * m, ne)
@@ -245,28 +304,7 @@ def _best_split(
     values = np.column_stack([np.append(np.tile(wp, trees), 0.0), np.ones(n + 1)])
     sums = _subtree_sums(values, pred, _depths(pred, root))
     weight, size = sums[:n, 0], np.rint(sums[:n, 1]).astype(np.int64)
-    ok = (
-        ((weight >= lo_a) & (weight <= hi_a))
-        | ((total - weight >= lo_a) & (total - weight <= hi_a))
-    ) & (np.arange(n) % m != 0)
-    cand = np.flatnonzero(ok)
-    if len(cand) == 0:
-        return None
-    # edges cut by each candidate split: one end inside the subtree's run
-    base = (cand // m * m)[:, None]
-    start, length = tin[cand][:, None], size[cand][:, None]
-    in_r = (tin[er[None, :] + base] - start).astype(np.uint64) < length.astype(
-        np.uint64
-    )
-    in_c = (tin[ec[None, :] + base] - start).astype(np.uint64) < length.astype(
-        np.uint64
-    )
-    cut = (in_r != in_c).astype(np.int64) @ mult.astype(np.int64)
-    best = int(np.argmin(cut))
-    v = int(cand[best])
-    nodes = np.arange(v // m * m, v // m * m + m)
-    member = (tin[nodes] >= tin[v]) & (tin[nodes] < tin[v] + size[v])
-    return int(cut[best]), member
+    return tin, weight, size
 
 
 def _depths(pred: np.ndarray, root: int) -> np.ndarray:
@@ -305,6 +343,7 @@ def rebisect_pairs(
     trees: int = 64,
     depth: int | None = 3,
     passes: int = 4,
+    later: float = 1.0,
     seed: int = 0,
 ) -> np.ndarray:
     """Re-split every bordering pair of grids until no pair cuts fewer edges.
@@ -327,6 +366,8 @@ def rebisect_pairs(
         Hops from a pair's border within which units may change grid.
     passes
         Most passes over the pairs (a pass only revisits pairs next to a change).
+    later
+        Share of ``trees`` drawn in the passes after the first.
     seed
         Seed of the tree weights (the result is deterministic for a seed).
 
@@ -338,13 +379,15 @@ def rebisect_pairs(
     labels = labels.copy()
     rng = np.random.default_rng(seed)
     dirty = {int(g) for g in grids}
-    for _ in range(passes):
+    for pass_ in range(passes):
         changed: set[int] = set()
+        # later passes only revisit pairs next to a change: fewer trees suffice
+        drawn = trees if pass_ == 0 else max(int(trees * later), 1)
         for a, b in bordering_pairs(labels, adj, grids):
             if a not in dirty and b not in dirty:
                 continue
             if rebisect_pair(
-                labels, a, b, adj, w, lo, hi, rng, trees=trees, depth=depth
+                labels, a, b, adj, w, lo, hi, rng, trees=drawn, depth=depth
             ):
                 changed |= {a, b}
         if not changed:

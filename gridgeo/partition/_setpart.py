@@ -19,7 +19,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csgraph
 
-from gridgeo.partition._cutedges import bordering_pairs, rebisect_pairs
+from gridgeo.partition._cutedges import bordering_pairs, cut_edges, rebisect_pairs
 
 __all__ = [
     "Candidates",
@@ -509,6 +509,9 @@ def _recut_pair(
 TREES = 128
 """Spanning trees drawn per pair when :func:`smooth_borders` re-splits a pair."""
 
+ROUNDS = 1
+"""Rounds of re-splitting and re-sharing in :func:`smooth_borders`."""
+
 
 def smooth_borders(
     labels: np.ndarray,
@@ -522,6 +525,7 @@ def smooth_borders(
     max_free: int = 12,
     passes: int = 8,
     trees: int = TREES,
+    rounds: int = ROUNDS,
     seed: int = 0,
 ) -> np.ndarray:
     """Cut fewer edges between grids: bordering pairs re-split, then re-shared.
@@ -553,6 +557,9 @@ def smooth_borders(
         Most passes of each step over the pairs.
     trees
         Spanning trees drawn per pair re-split (``0`` skips the re-split).
+    rounds
+        Most rounds of both steps (fresh trees each round); rounds stop once one
+        cuts no fewer edges.
     seed
         Seed of the spanning trees; the result is deterministic for a seed.
 
@@ -562,10 +569,40 @@ def smooth_borders(
         The labels.
     """
     labels = labels.copy()
-    if trees > 0:
-        labels = rebisect_pairs(
-            labels, grids, adj, w, lo, hi, trees=trees, passes=passes, seed=seed
-        )
+    best = cut_edges(labels, adj)
+    for round_ in range(max(rounds, 1)):
+        if trees > 0:
+            labels = rebisect_pairs(
+                labels,
+                grids,
+                adj,
+                w,
+                lo,
+                hi,
+                trees=trees,
+                passes=passes,
+                seed=seed + 7919 * round_,
+            )
+        labels = _reshare_pairs(labels, grids, adj, w, lo, hi, xy, max_free, passes)
+        now = cut_edges(labels, adj)
+        if now >= best and round_ > 0:
+            break
+        best = min(best, now)
+    return labels
+
+
+def _reshare_pairs(
+    labels: np.ndarray,
+    grids: np.ndarray,
+    adj: sparse.csr_array,
+    w: np.ndarray,
+    lo: float,
+    hi: float,
+    xy: np.ndarray,
+    max_free: int,
+    passes: int,
+) -> np.ndarray:
+    """Re-share the units near every border exactly while it cuts fewer edges."""
     dirty = set(np.asarray(grids).tolist())  # grids whose borders may improve
     for _ in range(passes):
         changed: set[int] = set()
