@@ -487,7 +487,16 @@ def _solve_problem(
             if violation(other, merged, w) == 0:
                 prob.k = other.k
                 return merged, []
-    return solve(prob, xy_km, w, adjacency, rng, time_limit=time_limit, split=split)
+    return solve(
+        prob,
+        xy_km,
+        w,
+        adjacency,
+        rng,
+        time_limit=time_limit,
+        split=split,
+        samples=samples,
+    )
 
 
 def _solve_exact(

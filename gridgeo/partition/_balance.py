@@ -12,6 +12,8 @@ by moving whole border units and cutting at most one more.
 
 from __future__ import annotations
 
+from functools import partial
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -27,6 +29,11 @@ __all__ = ["Balancer", "balance_with_splits"]
 
 SHRINK = (0.3, 0.5, 0.7, 0.85, 0.95)
 """Fractions of the tolerance aimed at in successive routing rounds."""
+SHRINK_CUT = (0.75, 0.85, 0.95)
+"""The schedule after cuts: the fractional assignment already used two thirds of
+the band for shorter travel, so routing only mends what the cuts missed."""
+SHRINK_MORE = (0.9, 0.95, 0.9)
+"""Extra rounds after cuts, run only while a grid is still out of bounds."""
 SHRINK_COARSE = (0.6, 0.8, 0.95)
 """A second schedule for whole-unit routing, which is path-dependent."""
 
@@ -62,6 +69,23 @@ class Balancer:
             if len(households) and households.geometry.notna().all()
             else None
         )
+
+    def snapshot(self) -> tuple:
+        """Return the editable state (units, households' units, labels, borders)."""
+        return (
+            [dict(r) for r in self.rows],
+            self.household_unit.copy(),
+            list(self.labels),
+            [set(n) for n in self.nbrs],
+        )
+
+    def restore(self, state: tuple) -> None:
+        """Go back to a :meth:`snapshot`."""
+        rows, household_unit, labels, nbrs = state
+        self.rows = [dict(r) for r in rows]
+        self.household_unit = household_unit.copy()
+        self.labels = list(labels)
+        self.nbrs = [set(n) for n in nbrs]
 
     # ----------------------------------------------------------------- queries
     def weight(self, i: int) -> int:
@@ -124,7 +148,12 @@ class Balancer:
         )
         if xy is None or located.sum() <= amount:
             xy = None
-        for make in (_band_cut, _slab_cut):
+        # a straight cut across the way from this grid's centre to the other's
+        # moves the households that gain most; a straight cut towards the shared
+        # border, then a band along it, are the fallbacks
+        away = self._direction(self.labels[i], b)
+        makers = [partial(_slab_cut, direction=away)] if away is not None else []
+        for make in [*makers, _slab_cut, _band_cut]:
             found = make(geom, shared, xy, located, amount, row[HOUSEHOLDS])
             if found is None:
                 continue
@@ -142,6 +171,21 @@ class Balancer:
             self._apply_cut(i, far, near, size, moved, b)
             return size
         return 0
+
+    def _direction(self, a: int, b: int) -> np.ndarray | None:
+        """Return the unit vector from grid ``a``'s household centre to ``b``'s."""
+        lab = np.asarray(self.labels)
+        ends = []
+        for g in (a, b):
+            rows = [self.rows[j] for j in np.flatnonzero(lab == g)]
+            w = np.array([r[HOUSEHOLDS] for r in rows], dtype=float) + 1e-9
+            xy = shapely.get_coordinates(
+                shapely.point_on_surface([r["geometry"] for r in rows])
+            )
+            ends.append(w @ xy / w.sum())
+        d = ends[1] - ends[0]
+        norm = float(np.hypot(*d))
+        return d / norm if norm > 0 else None
 
     def _stays_connected(self, i: int, near: shapely.Geometry) -> bool:
         """Whether shrinking unit i to ``near`` leaves its grid in no more pieces."""
@@ -421,9 +465,18 @@ def _slab_cut(
     located: np.ndarray,
     amount: int,
     total: int,
+    *,
+    direction: np.ndarray | None = None,
 ) -> tuple[shapely.Geometry, shapely.Geometry, np.ndarray] | None:
-    """Cut straight, across the way from the unit's centre to the border."""
-    d = np.asarray(shared.centroid.coords[0]) - np.asarray(geom.centroid.coords[0])
+    """Cut straight across ``direction``; the piece taken lies furthest along it.
+
+    ``direction`` defaults to the way from the unit's centre to the shared border.
+    """
+    d = (
+        np.asarray(direction, dtype=float)
+        if direction is not None
+        else np.asarray(shared.centroid.coords[0]) - np.asarray(geom.centroid.coords[0])
+    )
     norm = float(np.hypot(*d))
     if norm == 0:
         return None
@@ -479,22 +532,26 @@ def balance_with_splits(
         for i, g, f in sorted(shares, key=lambda s: -s[2]):
             bal.cut(i, round(f * units[HOUSEHOLDS].iat[i]), g)  # 0 when impossible
         mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
-        start = list(bal.labels)
+        # the assignment need not be connected yet: every kept state is repaired
+        bal.repair(grids, bal.centres())
+        start = bal.snapshot()
         best = (bal.miss(grids, lo, hi), start)
-        # aim well inside the bounds first, then relax. Whole units are lumpy and
-        # the result depends on the path, so without cuts two schedules are tried
-        # from the same start and the best round of either is kept
-        schedules = [SHRINK] if cuts else [SHRINK, SHRINK_COARSE]
+        # aim inside the bounds first, then relax. Flows are carried out one by
+        # one and a border that fails shifts the rest, so the result depends on
+        # the path: the best round is kept, and without cuts (lumpier) two
+        # schedules are tried from the same start
+        schedules = [SHRINK_CUT + SHRINK_MORE] if cuts else [SHRINK, SHRINK_COARSE]
         for schedule in schedules:
-            bal.labels = list(start)
-            for shrink in schedule:
-                bal.repair(grids, bal.centres())
+            bal.restore(start)
+            for n, shrink in enumerate(schedule):
+                if cuts and n >= len(SHRINK_CUT) and best[0] == 0:
+                    break  # the extra rounds only serve a plan still out of bounds
                 bal.route(grids, mid - shrink * half, mid + shrink * half)
+                bal.repair(grids, bal.centres())
                 miss = bal.miss(grids, lo, hi)
-                if not cuts and miss < best[0]:
-                    best = (miss, list(bal.labels))
-        if not cuts:
-            bal.labels = best[1]
+                if miss < best[0]:
+                    best = (miss, bal.snapshot())
+        bal.restore(best[1])
     n_before = len(units)
     units, household_unit, labels = bal.frame()
     if len(units) == n_before:  # only whole units moved: the graph is unchanged
