@@ -65,10 +65,12 @@ class ByHouseholds:
         Households per grid. Defaults 500 and 1,000 (the bank's rule); with only
         ``max`` given, ``min = max // 2``; with only ``min``, ``max = 2 * min``.
     n_grids
-        Make exactly this many grids instead, as equal in households as possible;
-        the bounds are then ``target × (1 ± tolerance)``.
+        Make exactly this many grids instead, balanced in households: the bounds
+        are then ``target × (1 ± tolerance)``.
     tolerance
         Allowed relative deviation from the equal share when ``n_grids`` is given.
+        When villages may be cut (``split``), up to two thirds of it is traded for
+        shorter travel; give a smaller tolerance for more equal grids.
     split
         With ``n_grids``, allow cutting villages at grid borders to reach the
         tolerance (each cut village is reported). Villages larger than ``max`` are
