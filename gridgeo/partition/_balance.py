@@ -273,8 +273,13 @@ class Balancer:
         self.labels[i] = b
 
     def repair(self, grids: np.ndarray, centres: dict[int, np.ndarray]) -> None:
-        """Give every stray piece of a grid to the neighbouring grid nearest to it."""
+        """Give every stray piece of a grid to the neighbouring grid nearest to it.
+
+        Only grids of the same problem (``grids``) may take a piece: a neighbour
+        across a township border is not an option.
+        """
         adj = self.adjacency()
+        ours = {int(g) for g in grids}
         for g in grids:
             members = self.members(g)
             if len(members) < 2:
@@ -289,7 +294,7 @@ class Balancer:
                     continue
                 piece = members[comp == c]
                 options = sorted(
-                    {self.labels[j] for m in piece for j in self.nbrs[m]} - {g}
+                    ({self.labels[j] for m in piece for j in self.nbrs[m]} & ours) - {g}
                 )
                 if not options:
                     continue
