@@ -152,3 +152,21 @@ def test_split_plan_uses_the_tolerance_band() -> None:
     target = county.n_households / 4
     assert np.all(np.abs(hh - target) <= 0.05 * target + 1)
     assert plan.metrics["contiguous_share"] == 1.0
+
+
+def test_repair_never_hands_a_piece_to_another_problem() -> None:
+    county = make_county(1, 4, counts=np.array([50, 300, 300, 300]))
+    units, household_unit = build_units(
+        county.villages, county.households, pd.Series(dtype=int)
+    )
+    adjacency, _ = units_adjacency(units)
+    # a row of four villages; grid 1 (problem B, with grid 2) is cut in two by
+    # grid 0 (problem A): its light western piece touches only grid 0
+    labels = np.array([1, 0, 1, 2])
+    bal = Balancer(units, household_unit, labels, adjacency, county.households)
+    bal.repair(np.array([1, 2]), bal.centres())
+    assert bal.labels[0] == 1
+    # within one problem the piece does move
+    bal = Balancer(units, household_unit, labels, adjacency, county.households)
+    bal.repair(np.array([0, 1, 2]), bal.centres())
+    assert bal.labels[0] == 0
