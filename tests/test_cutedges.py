@@ -182,3 +182,19 @@ def test_smooth_borders_never_worsens_a_plan(seed: int) -> None:
     assert np.all((after >= lo) & (after <= hi))
     assert all(connected(out, adj, g) for g in grids)
     assert cut_edges(out, adj) < cut_edges(labels, adj)  # ragged borders straighten
+
+
+def test_smooth_borders_is_deterministic_for_a_seed() -> None:
+    rows, cols, k = 6, 12, 4
+    adj = lattice(rows, cols)
+    w = np.random.default_rng(7).integers(1, 5, size=rows * cols).astype(float)
+    labels = ragged_plan(rows, cols, k, seed=7)
+    load = loads(labels, w, k)
+    lo, hi = float(load.min()), float(load.max())
+    xy = np.column_stack(np.divmod(np.arange(rows * cols), cols)).astype(float)
+    grids = np.arange(k)
+    runs = [smooth_borders(labels, grids, adj, w, lo, hi, xy, seed=3) for _ in "ab"]
+    np.testing.assert_array_equal(runs[0], runs[1])
+    np.testing.assert_array_equal(
+        labels, ragged_plan(rows, cols, k, seed=7)
+    )  # input kept

@@ -278,7 +278,9 @@ def _forest(
     # Kruskal on random weights is Karger's contraction; an edge standing for
     # ``c`` parallel edges takes the least of ``c`` uniform draws; weights are
     # kept strictly positive (a zero would drop the edge)
-    draw = 1.0 - (1.0 - rng.random(len(rows))) ** (1.0 / counts)
+    draw = rng.random(len(rows))
+    many = counts > 1
+    draw[many] = 1.0 - (1.0 - draw[many]) ** (1.0 / counts[many])
     mst = csgraph.minimum_spanning_tree(
         sparse.csr_array((draw + 1.0, (rows, cols)), shape=(n, n))
     ).tocoo()
@@ -301,9 +303,10 @@ def _forest(
     pred[root] = root
     tin = np.empty(n + 1, dtype=np.int64)
     tin[order] = np.arange(n + 1)
-    values = np.column_stack([np.append(np.tile(wp, trees), 0.0), np.ones(n + 1)])
+    # weight and size summed at once: the real and imaginary parts
+    values = np.append(np.tile(wp, trees), 0.0) + 1j
     sums = _subtree_sums(values, pred, _depths(pred, root))
-    weight, size = sums[:n, 0], np.rint(sums[:n, 1]).astype(np.int64)
+    weight, size = sums.real[:n], np.rint(sums.imag[:n]).astype(np.int64)
     return tin, weight, size
 
 
@@ -322,7 +325,7 @@ def _depths(pred: np.ndarray, root: int) -> np.ndarray:
 def _subtree_sums(
     values: np.ndarray, pred: np.ndarray, depth: np.ndarray
 ) -> np.ndarray:
-    """Sum ``values`` (rows per node) over every node's subtree, deepest level first."""
+    """Sum ``values`` (one per node) over every node's subtree, deepest level first."""
     sums = values.copy()
     order = np.argsort(depth.astype(np.int16), kind="stable")  # a radix sort
     bounds = np.searchsorted(depth[order], np.arange(int(depth.max()) + 2))
@@ -378,19 +381,23 @@ def rebisect_pairs(
     """
     labels = labels.copy()
     rng = np.random.default_rng(seed)
-    dirty = {int(g) for g in grids}
+    # a pair is tried again only once one of its grids changed since its last try
+    version = {int(g): 0 for g in grids}
+    tried: dict[tuple[int, int], tuple[int, int]] = {}
     for pass_ in range(passes):
-        changed: set[int] = set()
+        changed = False
         # later passes only revisit pairs next to a change: fewer trees suffice
         drawn = trees if pass_ == 0 else max(int(trees * later), 1)
         for a, b in bordering_pairs(labels, adj, grids):
-            if a not in dirty and b not in dirty:
+            if tried.get((a, b)) == (version[a], version[b]):
                 continue
             if rebisect_pair(
                 labels, a, b, adj, w, lo, hi, rng, trees=drawn, depth=depth
             ):
-                changed |= {a, b}
+                version[a] += 1
+                version[b] += 1
+                changed = True
+            tried[a, b] = (version[a], version[b])
         if not changed:
             break
-        dirty = changed
     return labels
