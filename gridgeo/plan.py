@@ -633,7 +633,7 @@ class Plan:
         m = self.metrics
         lines = [
             f"Plan: {m['n_grids']} grids over {len(self._units):,} units, "
-            f"{m['households']:,} households",
+            f"{m['households']:,} {self.params.get('weight') or 'households'}",
             f"  strategy        {self.params.get('strategy', '?')}",
             f"  in bounds       {m['in_bounds']:.0%}",
             f"  deviation       max {m['max_deviation_pct']:.1f} %, "

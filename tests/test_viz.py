@@ -515,3 +515,25 @@ def test_explore_draws_on_an_existing_map(plan, tmp_path):
     assert len(layers) == 4  # grids, villages, townships, hexagons
     fresh = page_layers(_html(plan.explore(tiles=None), tmp_path, "new.html"))
     assert layers[0][2]["fill"] == fresh[0][2]["fill"]
+
+
+def test_a_frame_balanced_on_another_weight_is_labelled_by_it(tmp_path):
+    from conftest import grid_villages
+
+    frame = grid_villages(4, 4).rename(columns={"village_id": "GEOID"})
+    frame["TOTPOP"] = 1000 + (np.arange(16) % 3)
+    plan = gg.partition(frame, n_grids=4, weight="TOTPOP", id_col="GEOID", seed=0)
+    assert plan.params["weight"] == "TOTPOP"
+    assert "TOTPOP" in plan.summary().splitlines()[0]
+    page = _html(gg.plan_map(plan, lang="en"), tmp_path)
+    assert "TOTPOP" in page
+    # no "households" figures, and no staffing (which counts households)
+    assert not re.search(r"\d households", page)
+    assert "Staff needed" not in page
+    # a County's plan keeps households and its staffing row
+    county = gg.datasets.synthetic_county(
+        seed=0, n_villages=20, n_households=3_000, n_towns=2, roads=False
+    )
+    plan = gg.partition(county, n_grids=3, respect=None, seed=0)
+    assert plan.params["weight"] == "households"
+    assert "Staff needed" in _html(gg.plan_map(plan, lang="en"), tmp_path, "c.html")

@@ -275,6 +275,8 @@ def partition(
         "seed": seed if isinstance(seed, int | None) else "Generator",
         "strict": strict,
         "time_limit": time_limit,
+        # what "households" holds: the weight column of a frame or graph
+        "weight": HOUSEHOLDS if source.county is not None else weight or HOUSEHOLDS,
         "_strategy": strategy if strategy is not None else specs.get(ALL),
     }
     plan = Plan.from_assignment(

@@ -167,9 +167,10 @@ def _grid_figures(
         grids["n_villages"] = grids[GRID_ID].map(per).fillna(0).astype(int)
     if "area_km2" not in grids:
         grids["area_km2"] = grids.geometry.area / 1e6
-    grids["staff"] = np.ceil(
-        grids[HOUSEHOLDS].to_numpy(float) / HOUSEHOLDS_PER_SPECIALIST
-    ).astype(int)
+    if _weight_name(plan) == HOUSEHOLDS:  # staffing counts households only
+        grids["staff"] = np.ceil(
+            grids[HOUSEHOLDS].to_numpy(float) / HOUSEHOLDS_PER_SPECIALIST
+        ).astype(int)
     if coverage_share is not None:
         grids["coverage"] = grids[GRID_ID].map(coverage_share).astype(float)
     keys = [
@@ -181,6 +182,12 @@ def _grid_figures(
         ("coverage", "coverage"),
     ]
     return grids, [(c, key) for c, key in keys if c in grids]
+
+
+def _weight_name(plan: Any) -> str:
+    """Return what a plan's grids were balanced on (``households`` for a County)."""
+    params = getattr(plan, "params", None) or {}
+    return str(params.get("weight") or HOUSEHOLDS)
 
 
 def _fmt_rows(row: pd.Series, cols: list[tuple[str, str]], tr: dict[str, str]) -> list:
@@ -266,6 +273,9 @@ def compose(
 ) -> folium.Map:
     """Build the page; ``demand`` (coverage) has ``covered`` and ``weight`` columns."""
     tr = labels(lang)
+    weight = _weight_name(plan)
+    if weight != HOUSEHOLDS:  # precincts by population, towns by any weight
+        tr = {**tr, "households": weight, "hh_unit": weight}
     if households not in _HOUSEHOLD_MODES:
         msg = f"'households' must be one of {_HOUSEHOLD_MODES}; {households!r} given."
         raise ValidationError(msg)
