@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
-from sklearn.cluster import KMeans, kmeans_plusplus
 
 from gridgeo._rng import sklearn_seed
 from gridgeo.graph import components_within
@@ -226,6 +225,9 @@ def _seed(
         return np.asarray(p.seeds, dtype=float), None
     # k-means++ seeding only: the location-allocation rounds below are the Lloyd
     # steps, and a full KMeans fit per township costs more than the whole solve
+    # (scikit-learn is imported here: it costs half a second at import time)
+    from sklearn.cluster import kmeans_plusplus
+
     centres, _ = kmeans_plusplus(
         xy, k, sample_weight=np.maximum(w, 1e-9), random_state=sklearn_seed(rng)
     )
@@ -236,6 +238,8 @@ def _seed_by_category(
     p: Problem, xy: np.ndarray, w: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Share the k centres among categories by weight, k-means within each."""
+    from sklearn.cluster import KMeans
+
     cats = np.asarray(p.categories)
     values = np.unique(cats)
     totals = np.array([w[cats == c].sum() for c in values])
