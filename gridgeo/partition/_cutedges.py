@@ -5,15 +5,19 @@ spanning trees of the merged units are drawn (minimum spanning trees of random e
 weights, which is Karger's contraction: a split that cuts few edges survives the
 contraction often), and removing one tree edge splits the merged units into two
 connected halves. Every tree edge of every tree is scored at once — the halves'
-weights by subtree sums, the edges they cut by the lowest common ancestors of the
-graph edges — and the split cutting the fewest edges with both halves within the
-bounds replaces the current border when it cuts fewer edges. Both grids stay
-connected by construction (each half is a subtree) and within bounds, so the
-refinement can only lower the cut count of a plan that met them.
+weights by subtree sums, the edges a split cuts by counting the graph edges with
+one end inside the subtree's run of the depth-first order — and the split cutting
+the fewest edges with both halves within the bounds (then the one nearest the
+middle of the bounds) replaces the current border when it cuts fewer edges, or as
+many with loads nearer the middle. Units farther than a few hops from the current
+border are merged by grid beforehand, so the trees only vary the border region.
+Both grids stay connected by construction (each half is a subtree) and within
+bounds, so the refinement never adds cut edges to, nor breaks, a plan that met the
+bounds; a pair that missed them takes the best split within them.
 
 All trees of a pair are handled as one forest (``trees`` copies of the merged units
 side by side): one minimum-spanning-tree call, one traversal, and level-by-level
-sums, so a pair costs a few milliseconds whatever ``trees`` is.
+sums, so a pair costs a few milliseconds.
 """
 
 from __future__ import annotations

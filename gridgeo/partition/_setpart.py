@@ -533,9 +533,11 @@ def smooth_borders(
     Every pair of bordering grids is first re-split along random spanning trees of
     its units (:func:`gridgeo.partition._cutedges.rebisect_pairs`: whole borders
     move at once), then the units near each border are re-shared exactly (as in
-    :func:`recut_borders`). Both steps only take a change that cuts fewer
-    unit-adjacency edges with both grids connected and within the bounds, so a
-    plan that met the bounds and contiguity still does.
+    :func:`recut_borders`). Both steps only take a change that leaves both grids
+    connected and within the bounds and cuts fewer unit-adjacency edges (the
+    re-split also takes as many cut edges with loads nearer the middle of the
+    bounds, or a split within the bounds for a pair that missed them), so a plan
+    that met the bounds and contiguity still does, with no more cut edges.
 
     Parameters
     ----------
