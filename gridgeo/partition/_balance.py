@@ -543,13 +543,18 @@ def balance_with_splits(
         best = (bal.miss(grids, lo, hi), start)
         # aim inside the bounds first, then relax. Flows are carried out one by
         # one and a border that fails shifts the rest, so the result depends on
-        # the path: the best round is kept, and without cuts (lumpier) two
-        # schedules are tried from the same start
-        schedules = [SHRINK_CUT + SHRINK_MORE] if cuts else [SHRINK, SHRINK_COARSE]
-        for schedule in schedules:
+        # the path: the best round is kept, and two schedules are tried from the
+        # same start — always without cuts (lumpier), with cuts the second (the
+        # tight one) only when the first could not bring every grid in
+        schedules = (
+            [SHRINK_CUT + SHRINK_MORE, SHRINK] if cuts else [SHRINK, SHRINK_COARSE]
+        )
+        for s, schedule in enumerate(schedules):
+            if cuts and s > 0 and best[0] == 0:
+                break
             bal.restore(start)
             for n, shrink in enumerate(schedule):
-                if cuts and n >= len(SHRINK_CUT) and best[0] == 0:
+                if cuts and s == 0 and n >= len(SHRINK_CUT) and best[0] == 0:
                     break  # the extra rounds only serve a plan still out of bounds
                 bal.route(grids, mid - shrink * half, mid + shrink * half)
                 bal.repair(grids, bal.centres())
