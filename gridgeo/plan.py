@@ -361,6 +361,8 @@ class Plan:
         out["reason"] = [
             _reason(self, int(r.grid_id), r.value, r.lo, r.hi)
             if r.measure == HOUSEHOLDS
+            else _count_reason(self, int(r.grid_id), r.lo, r.hi)
+            if r.measure == "villages"
             else ""
             for r in out.itertuples()
         ]
@@ -764,6 +766,43 @@ def _mode(frame: pd.DataFrame, col: str, weight: str) -> tuple[pd.Series, pd.Ser
     total = frame.groupby(GRID_ID)[weight].sum()
     share = top[weight] / total.replace(0, np.nan)
     return top[col], share.fillna(1.0)
+
+
+def _count_reason(plan: Plan, grid: int, lo: float, hi: float) -> str:
+    """Explain a grid whose village count misses ``[lo, hi]``.
+
+    The grids of its township (and zone) under the same rule share that
+    township's villages; when no sharing among that many grids can give each
+    ``lo``–``hi`` villages, the arithmetic says so.
+    """
+    g = plan._grid_fields.set_index(GRID_ID)
+    b = plan._bounds.reindex(g.index)
+    same = (b["measure"] == "villages") & (b["lo"] == lo) & (b["hi"] == hi)
+    for col in (TOWN_ID, ZONE):
+        if col in g:
+            same &= g[col] == g.at[grid, col]
+    peers = g.index[same.to_numpy()]
+    u = plan._units
+    v = int(u.loc[u[GRID_ID].isin(peers), VILLAGE_ID].nunique())
+    k = len(peers)
+    where = f"its township's {g.at[grid, ZONE]} zone" if ZONE in g else "its township"
+    fewest, most = int(np.ceil(v / hi - 1e-9)), int(np.floor(v / lo + 1e-9))
+    if fewest > most:
+        return (
+            f"{where} has {v} villages: no number of grids of {lo:,.0f}–{hi:,.0f} "
+            "villages adds up to that"
+        )
+    if not fewest <= k <= most:
+        need = f"{fewest}" if fewest == most else f"{fewest}–{most}"
+        return (
+            f"{where} has {v} villages for {k} grids; at {lo:,.0f}–{hi:,.0f} "
+            f"villages a grid it needs {need} (the grid count was shared out by "
+            "households)"
+        )
+    return (
+        f"{where}'s {v} villages could fill {k} grids of {lo:,.0f}–{hi:,.0f}; the "
+        "search found no such sharing with every grid in one piece"
+    )
 
 
 def _bounded_value(grids: pd.DataFrame, bounds: pd.DataFrame) -> np.ndarray:

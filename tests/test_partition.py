@@ -376,6 +376,29 @@ def test_whole_villages_that_cannot_fit_get_a_proof_as_reason() -> None:
     assert reasons.str.contains("connected groups within the bounds were checked").all()
 
 
+def test_village_counts_that_cannot_fit_are_explained() -> None:
+    # township t0 has 10 villages: neither one grid (max 8) nor two (min 12) of 6-8
+    # villages fit; t1 has 12 and fits two grids of 6
+    villages = grid_villages(4, 6, towns_by_column=3)
+    villages.loc[villages.index[[2, 8]], "town_id"] = "t1"
+    county = gg.read_county(
+        villages=villages,
+        households=households_in(villages, np.full(24, 100)),
+    )
+    assert county.villages["town_id"].value_counts().to_dict() == {"t1": 14, "t0": 10}
+    with pytest.warns(OutOfBoundsWarning):
+        plan = gg.partition(county, gg.ByVillages(6, 8), seed=0, strict=False)
+    assert_plan_invariants(plan, county)
+    bad = plan.out_of_bounds()
+    assert len(bad) > 0
+    assert set(bad["town_id"]) == {"t0"}
+    assert (
+        bad["reason"]
+        .str.contains("has 10 villages: no number of grids of 6–8 villages")
+        .all()
+    )
+
+
 def test_bounds_plan_of_a_township_is_the_least_burden_grouping() -> None:
     # a row of villages with many ways to group them: the plan must reach the
     # least travel burden found by trying every contiguous grouping
