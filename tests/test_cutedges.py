@@ -198,3 +198,17 @@ def test_smooth_borders_is_deterministic_for_a_seed() -> None:
     np.testing.assert_array_equal(
         labels, ragged_plan(rows, cols, k, seed=7)
     )  # input kept
+
+
+def test_open_bounds_only_take_fewer_cut_edges() -> None:
+    # no upper bound: equal cuts must not churn, fewer cuts are still taken
+    adj = lattice(4, 6)
+    w = np.ones(24)
+    labels = ragged_plan(4, 6, 2, seed=1)
+    before = cut_edges(labels, adj)
+    out = rebisect_pairs(labels, np.arange(2), adj, w, 1.0, np.inf, trees=32)
+    assert cut_edges(out, adj) <= before
+    assert connected(out, adj, 0)
+    assert connected(out, adj, 1)
+    again = rebisect_pairs(out, np.arange(2), adj, w, 1.0, np.inf, trees=32)
+    assert cut_edges(again, adj) <= cut_edges(out, adj)

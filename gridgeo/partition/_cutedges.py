@@ -160,7 +160,7 @@ def rebisect_pair(
     cut, member_q = found
     # equal cuts: the split nearer the middle of the bounds leaves the pair's
     # neighbours more room (strictly better, so the passes cannot cycle)
-    mid = (lo + hi) / 2
+    mid = (lo + hi) / 2 if np.isfinite(lo + hi) else total / 2
     spread = abs(load_a - mid) + abs(total - load_a - mid)
     new_load = float(wq[member_q].sum())
     new_spread = abs(new_load - mid) + abs(total - new_load - mid)
@@ -248,7 +248,7 @@ def _best_split(
     )
     cut = (in_r != in_c).astype(np.int64) @ mult.astype(np.int64)
     # fewest cut edges, then the halves nearest the middle of the window
-    mid = (lo_a + hi_a) / 2
+    mid = (lo_a + hi_a) / 2 if np.isfinite(lo_a + hi_a) else total / 2
     spread = np.abs(weight[cand] - mid)
     spread = np.minimum(spread, np.abs(total - weight[cand] - mid))
     best = int(np.lexsort((spread, cut))[0])
