@@ -170,3 +170,26 @@ def test_repair_never_hands_a_piece_to_another_problem() -> None:
     bal = Balancer(units, household_unit, labels, adjacency, county.households)
     bal.repair(np.array([0, 1, 2]), bal.centres())
     assert bal.labels[0] == 0
+
+
+def test_a_township_plan_does_not_change_with_another_townships_rule() -> None:
+    county = make_county(4, 6, towns_by_column=3, seed=5)
+    zone = np.where(county.villages["town_id"] == "t0", "west", "east")
+    county = gg.read_county(
+        villages=county.villages.assign(zone=zone), households=county.households
+    )
+    west = gg.ByHouseholds(n_grids=3)
+
+    def west_grids(east: gg.ByHouseholds) -> set[frozenset[str]]:
+        plan = gg.partition(
+            county, {"west": west, "east": east}, zone_column="zone", seed=4
+        )
+        hg = plan.household_grid
+        village = county.households.set_index("household_id")["village_id"]
+        west_villages = county.villages["village_id"][zone == "west"]
+        mine = hg[village.loc[hg.index].isin(west_villages).to_numpy()]
+        return {frozenset(ids) for _, ids in mine.groupby(mine).groups.items()}
+
+    assert west_grids(gg.ByHouseholds(n_grids=2)) == west_grids(
+        gg.ByHouseholds(n_grids=4)
+    )

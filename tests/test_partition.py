@@ -307,8 +307,10 @@ def test_geodataframe_input_with_weight() -> None:
     assert plan.units["households"].sum() == frame["TOTPOP"].sum()
     assert plan.grids["contiguous"].all()
     assert plan.grids["households"].between(398, 406).all()
-    # whole units that cannot balance: the best plan, with a warning naming grids
-    frame["TOTPOP"] = np.arange(16) * 37 + 100
+    # whole units that cannot balance (one unit outweighs a grid's upper bound):
+    # the best plan, with a warning naming grids
+    frame["TOTPOP"] = 100
+    frame.loc[frame.index[0], "TOTPOP"] = 1000
     with pytest.warns(OutOfBoundsWarning, match="grids miss their bounds"):
         loose = gg.partition(frame, n_grids=4, weight="TOTPOP", seed=0, strict=False)
     assert loose.grids["contiguous"].all()

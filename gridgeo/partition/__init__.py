@@ -8,6 +8,7 @@ strategy (or a dict of strategies per zone), and returns a :class:`~gridgeo.Plan
 from __future__ import annotations
 
 import warnings
+import zlib
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -206,7 +207,13 @@ def partition(
     ] * fixed
     offset = fixed
     jobs = []
+    base = int(rng.integers(2**62))
     for prob, spec in problems:
+        # each problem draws from its own stream, named by its first unit: a
+        # township's plan does not change when another's rule, lock or size does
+        first = str(units[UNIT_ID].iat[int(prob.idx[0])]) if len(prob.idx) else ""
+        key = zlib.crc32(f"{prob.name}|{first}".encode())
+        prng = np.random.default_rng([base, key])
         w = unit_weights(units, spec, source)
         if isinstance(spec, ByWorkload):
             units.loc[prob.idx, "workload_min"] = w[prob.idx]
@@ -218,7 +225,7 @@ def partition(
             xy_km,
             w,
             adjacency,
-            rng,
+            prng,
             split,
             time_limit=time_limit,
             households=unit_households,
@@ -228,9 +235,10 @@ def partition(
         # merging may fit; the least violation wins
         if not split and violation(prob, local, w) > 0:
             tries = [(violation(prob, local, w), 0, prob, local, shares)]
-            others = [prob] + [with_k(prob, k, w) for k in prob.alternatives[:2]]
+            others = [prob] * RETRIES
+            others += [with_k(prob, k, w) for k in prob.alternatives[:2]]
             for n, other in enumerate(others, start=1):
-                l2, s2 = solve(other, xy_km, w, adjacency, rng, time_limit=time_limit)
+                l2, s2 = solve(other, xy_km, w, adjacency, prng, time_limit=time_limit)
                 tries.append((violation(other, l2, w), n, other, l2, s2))
                 if tries[-1][0] == 0:
                     break
@@ -445,6 +453,9 @@ def _unit_samples(
         out.append(pts[members] / 1000.0)
     return out
 
+
+RETRIES = 4
+"""Fresh seedings of a whole-unit problem whose first plan missed its bounds."""
 
 SMALL_PROBLEM = 40
 """Units up to which a bounds-only problem is first tried by merging neighbours."""

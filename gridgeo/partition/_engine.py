@@ -137,12 +137,16 @@ def solve(
     rounds = max_iter if split else min(max_iter, 6)
     # big problems are worth a few seedings (like KMeans' n_init); the lowest
     # household-weighted cost wins — measured on household points when cut
-    tries = (N_INIT_SPLIT if split else N_INIT) if n >= 50 else 1
+    tries = N_INIT_SPLIT if split else N_INIT if n >= 50 else 1
     points = [samples[i] for i in p.idx] if split and samples is not None else None
     best, best_score = None, np.inf
     for _ in range(tries):
         run = _rounds(p, xy, w, _seed(p, xy, w, rng), rounds, time_limit, median=split)
         score = run[-1] if points is None else _cut_burden(run[1], run[4], w, points)[0]
+        if split:
+            # the cuts need grids in one piece: households stranded away from
+            # their grid's main piece weigh against a seeding
+            score *= 1 + STRAY_WEIGHT * _stray(run[0], adj, w, k) / max(w.sum(), 1e-9)
         if score < best_score - 1e-9:
             best, best_score = run, score
     if points is not None and POLISH:
@@ -171,6 +175,9 @@ N_INIT = 3
 N_INIT_SPLIT = 12
 """Seedings tried when units are cut: the rounds land in local optima whose travel
 burden differs by several per cent (measured), so more starts pay off."""
+
+STRAY_WEIGHT = 2.0
+"""Relative burden added per share of households outside their grid's main piece."""
 
 SPLIT_BAND = 2 / 3
 """Share of the tolerance band the fractional assignment may use when units are cut
@@ -300,6 +307,17 @@ def _centres_frac(
     ok = total > 0
     out[ok] = (mass.T @ xy)[ok] / total[ok, None]
     return out
+
+
+def _stray(labels: np.ndarray, adj: sparse.csr_array, w: np.ndarray, k: int) -> float:
+    """Weight of the units cut off from the heaviest connected piece of their grid."""
+    stray = 0.0
+    for g in range(k):
+        members = np.flatnonzero(labels == g)
+        if len(members) > 1:
+            pieces = np.bincount(components_within(adj, members), weights=w[members])
+            stray += float(pieces.sum() - pieces.max())
+    return stray
 
 
 WEBER_STEPS = 10
