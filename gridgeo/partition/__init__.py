@@ -208,6 +208,7 @@ def partition(
     offset = fixed
     jobs = []
     base = int(rng.integers(2**62))
+    restarts = []
     for prob, spec in problems:
         # each problem draws from its own stream, named by its first unit: a
         # township's plan does not change when another's rule, lock or size does
@@ -235,7 +236,10 @@ def partition(
         # merging may fit; the least violation wins
         if not split and violation(prob, local, w) > 0:
             tries = [(violation(prob, local, w), 0, prob, local, shares)]
-            others = [prob] * RETRIES
+            # village counts are where fresh seedings pay; a grid count with
+            # household bounds is met by the border routing (and its restarts)
+            retries = RETRIES if prob.count is not None else int(spec.n_grids is None)
+            others = [prob] * retries
             others += [with_k(prob, k, w) for k in prob.alternatives[:2]]
             for n, other in enumerate(others, start=1):
                 l2, s2 = solve(other, xy_km, w, adjacency, prng, time_limit=time_limit)
@@ -261,6 +265,8 @@ def partition(
             and misses_bounds(prob, local, w)
         ):  # whole units only: route border units between grids
             jobs.append((grids, prob.lo, prob.hi, [], False))
+            if prob.count is None:  # restarts weigh household bounds only
+                restarts.append((grids, prob, w, prng))
         offset += prob.k
         bounds.extend([_bound_row(prob, spec)] * prob.k)
     if jobs:
@@ -276,6 +282,22 @@ def partition(
             for grids, lo, hi in whole:
                 labels = recut_borders(labels, grids, adjacency, w_units, lo, hi, xy)
                 labels = smooth_borders(labels, grids, adjacency, w_units, lo, hi, xy)
+            # routing whole units depends on where it starts: a problem still out
+            # of bounds starts again from fresh seedings, the better plan kept
+            for grids, prob, w, prng in restarts:
+                labels = _restart_whole(
+                    labels,
+                    grids,
+                    prob,
+                    w,
+                    prng,
+                    xy_km,
+                    xy,
+                    w_units,
+                    adjacency,
+                    (units, household_unit, bridges, source.households),
+                    time_limit,
+                )
     params = {
         "strategy": _describe(strategy, n_grids),
         "zone_column": zone_column,
@@ -402,6 +424,61 @@ def _parts_to_split(
     return pd.Series(parts[split], index=v[VILLAGE_ID].to_numpy()[split])
 
 
+def _restart_whole(
+    labels: np.ndarray,
+    grids: np.ndarray,
+    prob: Problem,
+    w: np.ndarray,
+    prng: np.random.Generator,
+    xy_km: np.ndarray,
+    xy: np.ndarray,
+    w_units: np.ndarray,
+    adjacency: object,
+    plan_parts: tuple,
+    time_limit: float,
+) -> np.ndarray:
+    """Solve, route and mend a whole-unit problem again while it misses its bounds.
+
+    Returns
+    -------
+    numpy.ndarray
+        The labels of the plan with the least miss found (the given ones if no
+        restart does better).
+    """
+    units, household_unit, bridges, households = plan_parts
+    lo, hi = prob.lo, prob.hi
+    for _ in range(WHOLE_RESTARTS):
+        if _miss(labels, grids, w_units, lo, hi) == 0:
+            break
+        # the rounds from k-means++ seedings tend to one plan; centres drawn at
+        # random units (by weight) and a few rounds give starts that differ
+        idx = prob.idx
+        pick = prng.choice(len(idx), prob.k, replace=False, p=w[idx] / w[idx].sum())
+        fresh = replace(prob, seeds=xy_km[idx[pick]])
+        local, _ = solve(
+            fresh, xy_km, w, adjacency, prng, time_limit=time_limit, max_iter=2
+        )
+        trial = labels.copy()
+        trial[prob.idx] = local + grids[0]
+        job = [(grids, lo, hi, [], False)]
+        trial = balance_with_splits(
+            units, household_unit, trial, adjacency, bridges, households, job
+        )[2]
+        trial = recut_borders(trial, grids, adjacency, w_units, lo, hi, xy)
+        trial = smooth_borders(trial, grids, adjacency, w_units, lo, hi, xy)
+        if _miss(trial, grids, w_units, lo, hi) < _miss(labels, grids, w_units, lo, hi):
+            labels = trial
+    return labels
+
+
+def _miss(
+    labels: np.ndarray, grids: np.ndarray, w: np.ndarray, lo: float, hi: float
+) -> float:
+    """Return how far the grids' weights lie outside ``[lo, hi]``, summed."""
+    load = np.bincount(labels, weights=w, minlength=int(grids.max()) + 1)[grids]
+    return float((np.maximum(lo - load, 0) + np.maximum(load - hi, 0)).sum())
+
+
 def _unit_xy(
     units: gpd.GeoDataFrame, households: gpd.GeoDataFrame, household_unit: pd.Series
 ) -> np.ndarray:
@@ -453,6 +530,9 @@ def _unit_samples(
         out.append(pts[members] / 1000.0)
     return out
 
+
+WHOLE_RESTARTS = 3
+"""Fresh starts of a whole-unit problem the border routing left out of bounds."""
 
 RETRIES = 4
 """Fresh seedings of a whole-unit problem whose first plan missed its bounds."""

@@ -465,14 +465,16 @@ def _assign(
     lo_b.append(np.ones(k))
     hi_b.append(np.full(k, np.inf))
     a = sparse.vstack(a_rows, format="csr")
-    slack = sparse.lil_array((a.shape[0], n_slack))
-    for j in range(k):
-        slack[n + j, j] = -1.0  # s+ lowers the weight row
-        slack[n + j, k + j] = 1.0  # s- raises it
-        if has_count:
-            slack[n + k + j, 2 * k + j] = -1.0
-            slack[n + k + j, 3 * k + j] = 1.0
-    a = sparse.hstack([a, slack.tocsr()], format="csr")
+    # slack columns: s+ lowers a bound row, s- raises it (weight rows, then counts)
+    j = np.arange(k)
+    blocks = 2 if has_count else 1
+    rows_s = np.concatenate([np.tile(n + b * k + j, 2) for b in range(blocks)])
+    cols_s = np.concatenate(
+        [np.concatenate([2 * b * k + j, (2 * b + 1) * k + j]) for b in range(blocks)]
+    )
+    vals_s = np.tile(np.concatenate([-np.ones(k), np.ones(k)]), blocks)
+    slack = sparse.csr_array((vals_s, (rows_s, cols_s)), shape=(a.shape[0], n_slack))
+    a = sparse.hstack([a, slack], format="csr")
     integrality = np.concatenate([np.full(nx_, float(integral)), np.zeros(n_slack)])
     bounds = Bounds(
         np.zeros(nx_ + n_slack),
