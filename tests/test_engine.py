@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sys
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import shapely
 from conftest import make_county
 
 import gridgeo as gg
+from gridgeo.graph import components_within
 from gridgeo.partition._balance import Balancer, _slab_cut
 from gridgeo.partition._engine import Problem, _cut_burden, _weber, solve
 from gridgeo.partition._inputs import units_adjacency
@@ -193,3 +195,39 @@ def test_a_township_plan_does_not_change_with_another_townships_rule() -> None:
     assert west_grids(gg.ByHouseholds(n_grids=2)) == west_grids(
         gg.ByHouseholds(n_grids=4)
     )
+
+
+def test_restart_whole_mends_a_plan_left_out_of_bounds() -> None:
+    import geopandas as gpd
+    from conftest import grid_villages
+
+    restart = sys.modules["gridgeo.partition"]._restart_whole
+    miss = sys.modules["gridgeo.partition"]._miss
+    villages = grid_villages(4, 4)
+    units = villages.assign(unit_id=villages["village_id"], households=100)
+    adjacency, bridges = units_adjacency(units)
+    xy = shapely.get_coordinates(units.geometry.centroid.values) / 1000.0
+    w = units["households"].to_numpy(dtype=float)
+    prob = Problem(np.arange(16), 4, 390.0, 410.0)
+    # a connected but lopsided start: 8 | 4 | 2 | 2 units
+    labels = np.repeat([0, 1, 2, 3], [8, 4, 2, 2])
+    grids = np.arange(4)
+    assert miss(labels, grids, w, 390, 410) > 0
+    households = gpd.GeoDataFrame({"household_id": []}, geometry=[], crs=units.crs)
+    out = restart(
+        labels,
+        grids,
+        prob,
+        w,
+        np.random.default_rng(0),
+        xy,
+        xy,
+        w,
+        adjacency,
+        (units, pd.Series(dtype=str), bridges, households),
+        10.0,
+    )
+    assert miss(out, grids, w, 390, 410) == 0
+    assert sorted(np.bincount(out).tolist()) == [4, 4, 4, 4]
+    for g in grids:
+        assert components_within(adjacency, np.flatnonzero(out == g)).max() == 0
