@@ -233,12 +233,17 @@ def partition(
             samples=samples,
         )
         # indivisible units: another seed, other grid counts, or growing grids by
-        # merging may fit; the least violation wins
+        # merging may fit; the least violation wins, then the least travel
         if not split and violation(prob, local, w) > 0:
             tries = [(violation(prob, local, w), 0, prob, local, shares)]
-            # village counts are where fresh seedings pay; a grid count with
-            # household bounds is met by the border routing (and its restarts)
-            retries = RETRIES if prob.count is not None else int(spec.n_grids is None)
+            # fresh seedings pay for village counts and for townships proven to
+            # have no plan within bounds (the best one is wanted); a grid count
+            # with household bounds is met by the border routing and its restarts
+            retries = (
+                RETRIES
+                if prob.count is not None or prob.note
+                else int(spec.n_grids is None)
+            )
             others = [prob] * retries
             others += [with_k(prob, k, w) for k in prob.alternatives[:2]]
             for n, other in enumerate(others, start=1):
@@ -253,7 +258,10 @@ def partition(
                 other = with_k(prob, int(merged.max()) + 1, w)
                 score = violation(other, merged, w)
                 tries.append((score, len(tries), other, merged, []))
-            _, _, prob, local, shares = min(tries, key=lambda t: (t[0], t[1]))
+            _, _, prob, local, shares = min(
+                tries,
+                key=lambda t: (t[0], _burden(xy_km[t[2].idx], w[t[2].idx], t[3]), t[1]),
+            )
         labels[prob.idx] = local + offset
         grids = np.arange(offset, offset + prob.k)
         if split:
@@ -469,6 +477,17 @@ def _restart_whole(
         if _miss(trial, grids, w_units, lo, hi) < _miss(labels, grids, w_units, lo, hi):
             labels = trial
     return labels
+
+
+def _burden(xy: np.ndarray, w: np.ndarray, labels: np.ndarray) -> float:
+    """Weighted mean distance of units to their grid's weighted centre."""
+    k = int(labels.max()) + 1
+    mass = np.bincount(labels, weights=w, minlength=k) + 1e-12
+    centre = np.column_stack(
+        [np.bincount(labels, weights=w * xy[:, d], minlength=k) / mass for d in (0, 1)]
+    )
+    dist = np.hypot(*(xy - centre[labels]).T)
+    return float((w * dist).sum() / max(w.sum(), 1e-12))
 
 
 def _miss(
