@@ -380,7 +380,10 @@ def _cut_burden(
     return burden, means
 
 
-POLISH = 8
+POLISH = 1
+"""Household-level rounds after the best seeding. More rounds lower the estimated
+burden further but lead to cuts the balancing places worse: on the synthetic county,
+seeds 0-5, one round gave 1.628-1.645 km, eight rounds up to 1.664 (measured)."""
 
 
 def _polish(
