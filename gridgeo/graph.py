@@ -19,6 +19,8 @@ __all__ = [
     "BRIDGE_COLUMNS",
     "build_contiguity",
     "components_within",
+    "shares_edge",
+    "snap_tolerance",
     "to_networkx",
 ]
 
@@ -76,22 +78,12 @@ def build_contiguity(
     n = len(geoms)
     labels = np.arange(n) if ids is None else np.asarray(ids)
     tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
+    tol = snap_tolerance(geoms)
+    left, right = tree.query(geoms, predicate="dwithin", distance=tol)
     keep = left < right
     left, right = left[keep], right[keep]
     if rook and len(left):
-        # a shared line of the boundaries (DE-9IM boundary/boundary dimension 1)
-        # settles most pairs without building the intersection; the others (corner
-        # touches, overlapping pieces whose edges are collinear only up to
-        # rounding) are measured as before: shared boundary of positive length
-        keep = shapely.relate_pattern(geoms[left], geoms[right], "****1****")
-        rest = np.flatnonzero(~keep)
-        if len(rest):
-            shared = shapely.intersection(
-                shapely.boundary(geoms[left[rest]]),
-                shapely.boundary(geoms[right[rest]]),
-            )
-            keep[rest] = shapely.length(shared) > 0
+        keep = shares_edge(geoms[left], geoms[right], tol)
         left, right = left[keep], right[keep]
     adj = _symmetric(left, right, n)
     bridges = []
@@ -102,6 +94,51 @@ def build_contiguity(
     table["v"] = labels[table["v"].to_numpy(dtype=int)] if len(table) else table["v"]
     table["kind"] = "island"
     return adj, table[BRIDGE_COLUMNS]
+
+
+SNAP = 1e-9
+"""Gap, relative to the units' extent, below which two boundaries count as one."""
+
+
+def snap_tolerance(geoms: np.ndarray) -> float:
+    """Return the gap (CRS units) under which neighbouring boundaries are one.
+
+    Cutting a polygon computes new vertices on its old edges, which land off the
+    neighbour's edge by rounding (about 1e-10 m measured), so the pieces of a cut
+    village may no longer touch the villages around it exactly.
+    """
+    if not len(geoms):
+        return 0.0
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    return float(SNAP * max(np.hypot(x1 - x0, y1 - y0), 1.0))
+
+
+def shares_edge(a: np.ndarray, b: np.ndarray, tol: float = 0.0) -> np.ndarray:
+    """Whether polygons ``a[i]`` and ``b[i]`` share a stretch of boundary (rook).
+
+    A shared line of the boundaries (DE-9IM boundary/boundary dimension 1) settles
+    most pairs without building the intersection; the others (corner touches,
+    pieces whose edges are collinear only up to rounding) are measured: a shared
+    boundary of positive length, or, within ``tol`` of each other, a stretch of
+    boundary longer than ``100 * tol`` that runs within ``tol`` of the other's.
+    """
+    a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+    keep = shapely.relate_pattern(a, b, "****1****")
+    rest = np.flatnonzero(~keep)
+    if len(rest):
+        ba, bb = shapely.boundary(a[rest]), shapely.boundary(b[rest])
+        keep[rest] = shapely.length(shapely.intersection(ba, bb)) > 0
+        if tol > 0:
+            near = rest[~keep[rest]]
+            if len(near):
+                ba, bb = shapely.boundary(a[near]), shapely.boundary(b[near])
+                close = shapely.dwithin(ba, bb, tol)
+                run = np.zeros(len(near))
+                run[close] = shapely.length(
+                    shapely.intersection(ba[close], shapely.buffer(bb[close], tol))
+                )
+                keep[near] = run > 100 * tol
+    return keep
 
 
 def _symmetric(left: np.ndarray, right: np.ndarray, n: int) -> sparse.csr_array:

@@ -22,7 +22,12 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 from gridgeo._columns import HOUSEHOLDS, LOCATED, PERSONS, UNIT_ID, VILLAGE_ID
-from gridgeo.graph import build_contiguity, components_within
+from gridgeo.graph import (
+    build_contiguity,
+    components_within,
+    shares_edge,
+    snap_tolerance,
+)
 from gridgeo.units import _area_cuts, split_polygon
 
 __all__ = ["Balancer", "balance_with_splits"]
@@ -56,6 +61,8 @@ class Balancer:
         self.labels = list(labels)
         self.households = households
         self.cuts = True
+        # the tolerance the final contiguity graph uses, so pieces agree with it
+        self.tol = snap_tolerance(units.geometry.values)
         coo = sparse.triu(adjacency, k=1).tocoo()
         self.nbrs: list[set[int]] = [set() for _ in self.rows]
         for a, b in zip(coo.row.tolist(), coo.col.tolist(), strict=True):
@@ -137,6 +144,9 @@ class Balancer:
         geom = row["geometry"]
         other = shapely.union_all([self.rows[j]["geometry"] for j in towards])
         shared = shapely.intersection(geom.boundary, other.boundary)
+        if shared.length == 0 and self.tol > 0:  # edges apart by rounding only
+            near_other = shapely.buffer(other.boundary, self.tol)
+            shared = shapely.intersection(geom.boundary, near_other)
         if shared.is_empty or shared.length == 0:
             return 0
         hh_pos = self._households_of(row[UNIT_ID])
@@ -160,7 +170,7 @@ class Balancer:
             far, near, take = found
             if not (_one_piece(far) and _one_piece(near)):
                 continue
-            if shapely.intersection(far.boundary, other.boundary).length == 0:
+            if not _touch(far, other, self.tol):
                 continue
             if not self._stays_connected(i, near):
                 continue
@@ -193,7 +203,7 @@ class Balancer:
         links = {
             j
             for j in self.nbrs[i]
-            if j in members and _touch(near, self.rows[j]["geometry"])
+            if j in members and _touch(near, self.rows[j]["geometry"], self.tol)
         }
         return self._pieces(members, i, links) <= self._pieces(members, i, None)
 
@@ -265,7 +275,7 @@ class Balancer:
         self.nbrs[i] = set()
         for a in (i, k):
             for j in old - {a}:
-                if _touch(self.rows[a]["geometry"], self.rows[j]["geometry"]):
+                if _touch(self.rows[a]["geometry"], self.rows[j]["geometry"], self.tol):
                     self.nbrs[a].add(j)
                     self.nbrs[j].add(a)
 
@@ -498,8 +508,8 @@ def _slab_cut(
     return far, near, np.array([], dtype=int)
 
 
-def _touch(a: shapely.Geometry, b: shapely.Geometry) -> bool:
-    return bool(shapely.intersection(a.boundary, b.boundary).length > 0)
+def _touch(a: shapely.Geometry, b: shapely.Geometry, tol: float = 0.0) -> bool:
+    return bool(shares_edge(np.array([a]), np.array([b]), tol)[0])
 
 
 def _one_piece(geom: shapely.Geometry) -> bool:
