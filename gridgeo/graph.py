@@ -19,6 +19,7 @@ __all__ = [
     "BRIDGE_COLUMNS",
     "build_contiguity",
     "components_within",
+    "heal_seams",
     "shares_edge",
     "snap_tolerance",
     "to_networkx",
@@ -78,12 +79,11 @@ def build_contiguity(
     n = len(geoms)
     labels = np.arange(n) if ids is None else np.asarray(ids)
     tree = shapely.STRtree(geoms)
-    tol = snap_tolerance(geoms)
-    left, right = tree.query(geoms, predicate="dwithin", distance=tol)
+    left, right = tree.query(geoms, predicate="intersects")
     keep = left < right
     left, right = left[keep], right[keep]
     if rook and len(left):
-        keep = shares_edge(geoms[left], geoms[right], tol)
+        keep = shares_edge(geoms[left], geoms[right])
         left, right = left[keep], right[keep]
     adj = _symmetric(left, right, n)
     bridges = []
@@ -97,7 +97,7 @@ def build_contiguity(
 
 
 SNAP = 1e-9
-"""Gap, relative to the units' extent, below which two boundaries count as one."""
+"""Gap, relative to the units' extent, that :func:`heal_seams` closes."""
 
 
 def snap_tolerance(geoms: np.ndarray) -> float:
@@ -105,12 +105,50 @@ def snap_tolerance(geoms: np.ndarray) -> float:
 
     Cutting a polygon computes new vertices on its old edges, which land off the
     neighbour's edge by rounding (about 1e-10 m measured), so the pieces of a cut
-    village may no longer touch the villages around it exactly.
+    village would no longer share an edge with the villages around it.
     """
     if not len(geoms):
         return 0.0
     x0, y0, x1, y1 = shapely.total_bounds(geoms)
     return float(SNAP * max(np.hypot(x1 - x0, y1 - y0), 1.0))
+
+
+def heal_seams(geoms: np.ndarray, cut: np.ndarray, tol: float) -> np.ndarray:
+    """Snap the polygons around freshly cut pieces onto the pieces' vertices.
+
+    A cut puts new vertices on a piece's old edges; the neighbour across that edge
+    gets them too (GEOS snapping inserts them into its segments), so both share the
+    edge exactly again and their union stays one polygon. Pieces next to pieces
+    are snapped both ways.
+
+    Parameters
+    ----------
+    geoms
+        All polygons (a changed copy is returned).
+    cut
+        Positions of the new pieces.
+    tol
+        Snapping distance (see :func:`snap_tolerance`).
+
+    Returns
+    -------
+    numpy.ndarray
+        The polygons, neighbours of the pieces snapped.
+    """
+    out = np.asarray(geoms, dtype=object).copy()
+    cut = np.asarray(cut, dtype=np.int64)
+    if not len(cut) or tol <= 0:
+        return out
+    tree = shapely.STRtree(out)
+    piece, other = tree.query(out[cut], predicate="dwithin", distance=tol)
+    piece = cut[piece]
+    keep = piece != other
+    for j in np.unique(other[keep]):
+        refs = np.unique(piece[keep & (other == j)])
+        snapped = shapely.snap(out[j], shapely.union_all(out[refs]), tol)
+        if snapped.is_valid and not snapped.is_empty:
+            out[j] = snapped
+    return out
 
 
 def shares_edge(a: np.ndarray, b: np.ndarray, tol: float = 0.0) -> np.ndarray:

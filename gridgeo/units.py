@@ -22,6 +22,7 @@ from gridgeo._columns import (
     UNIT_ID,
     VILLAGE_ID,
 )
+from gridgeo.graph import heal_seams, snap_tolerance
 
 __all__ = ["build_units", "split_polygon", "unit_id_of_part"]
 
@@ -108,7 +109,14 @@ def build_units(
             household_unit.iloc[idx] = labels
     split = gpd.GeoDataFrame(pieces, columns=whole.columns, crs=whole.crs)
     units = pd.concat([whole[~split_mask], split], ignore_index=True)
-    return gpd.GeoDataFrame(units, geometry="geometry", crs=whole.crs), household_unit
+    units = gpd.GeoDataFrame(units, geometry="geometry", crs=whole.crs)
+    # the cuts put new vertices on old edges; the villages across get them too, so
+    # parts and neighbours still share their edges exactly
+    geoms = units.geometry.to_numpy()
+    units["geometry"] = heal_seams(
+        geoms, np.arange(int((~split_mask).sum()), len(units)), snap_tolerance(geoms)
+    )
+    return units, household_unit
 
 
 def _split_village(

@@ -25,6 +25,7 @@ from gridgeo._columns import HOUSEHOLDS, LOCATED, PERSONS, UNIT_ID, VILLAGE_ID
 from gridgeo.graph import (
     build_contiguity,
     components_within,
+    heal_seams,
     shares_edge,
     snap_tolerance,
 )
@@ -61,7 +62,7 @@ class Balancer:
         self.labels = list(labels)
         self.households = households
         self.cuts = True
-        # the tolerance the final contiguity graph uses, so pieces agree with it
+        # seams a cut leaves between its pieces and their neighbours are closed
         self.tol = snap_tolerance(units.geometry.values)
         coo = sparse.triu(adjacency, k=1).tocoo()
         self.nbrs: list[set[int]] = [set() for _ in self.rows]
@@ -144,9 +145,6 @@ class Balancer:
         geom = row["geometry"]
         other = shapely.union_all([self.rows[j]["geometry"] for j in towards])
         shared = shapely.intersection(geom.boundary, other.boundary)
-        if shared.length == 0 and self.tol > 0:  # edges apart by rounding only
-            near_other = shapely.buffer(other.boundary, self.tol)
-            shared = shapely.intersection(geom.boundary, near_other)
         if shared.is_empty or shared.length == 0:
             return 0
         hh_pos = self._households_of(row[UNIT_ID])
@@ -170,7 +168,7 @@ class Balancer:
             far, near, take = found
             if not (_one_piece(far) and _one_piece(near)):
                 continue
-            if not _touch(far, other, self.tol):
+            if not _touch(far, other):
                 continue
             if not self._stays_connected(i, near):
                 continue
@@ -203,7 +201,7 @@ class Balancer:
         links = {
             j
             for j in self.nbrs[i]
-            if j in members and _touch(near, self.rows[j]["geometry"], self.tol)
+            if j in members and _touch(near, self.rows[j]["geometry"])
         }
         return self._pieces(members, i, links) <= self._pieces(members, i, None)
 
@@ -269,13 +267,21 @@ class Balancer:
         self.rows.append(new)
         self.labels.append(b)
         old = self.nbrs[i] | {k}
+        around = np.array(sorted(old | {i}))
+        healed = heal_seams(
+            np.array([self.rows[j]["geometry"] for j in around], dtype=object),
+            np.flatnonzero(np.isin(around, [i, k])),
+            self.tol,
+        )
+        for j, geom in zip(around, healed, strict=True):
+            self.rows[j]["geometry"] = geom
         self.nbrs.append(set())
         for j in list(self.nbrs[i]):
             self.nbrs[j].discard(i)
         self.nbrs[i] = set()
         for a in (i, k):
             for j in old - {a}:
-                if _touch(self.rows[a]["geometry"], self.rows[j]["geometry"], self.tol):
+                if _touch(self.rows[a]["geometry"], self.rows[j]["geometry"]):
                     self.nbrs[a].add(j)
                     self.nbrs[j].add(a)
 
@@ -508,8 +514,8 @@ def _slab_cut(
     return far, near, np.array([], dtype=int)
 
 
-def _touch(a: shapely.Geometry, b: shapely.Geometry, tol: float = 0.0) -> bool:
-    return bool(shares_edge(np.array([a]), np.array([b]), tol)[0])
+def _touch(a: shapely.Geometry, b: shapely.Geometry) -> bool:
+    return bool(shares_edge(np.array([a]), np.array([b]))[0])
 
 
 def _one_piece(geom: shapely.Geometry) -> bool:
