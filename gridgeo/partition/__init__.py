@@ -461,7 +461,8 @@ def _restart_whole(
         # the rounds from k-means++ seedings tend to one plan; centres drawn at
         # random units (by weight) and a few rounds give starts that differ
         idx = prob.idx
-        pick = prng.choice(len(idx), prob.k, replace=False, p=w[idx] / w[idx].sum())
+        chance = w[idx] + 1e-9  # units of no weight may be drawn too
+        pick = prng.choice(len(idx), prob.k, replace=False, p=chance / chance.sum())
         fresh = replace(prob, seeds=xy_km[idx[pick]])
         local, _ = solve(
             fresh, xy_km, w, adjacency, prng, time_limit=time_limit, max_iter=2
