@@ -231,3 +231,14 @@ def test_restart_whole_mends_a_plan_left_out_of_bounds() -> None:
     assert sorted(np.bincount(out).tolist()) == [4, 4, 4, 4]
     for g in grids:
         assert components_within(adjacency, np.flatnonzero(out == g)).max() == 0
+
+
+def test_cut_burden_shares_two_points_among_four_grids() -> None:
+    # rounding each share alone would hand out three points for two
+    points = [np.array([[0.0, 0.0], [1.0, 0.0]]), np.array([[5.0, 0.0]])]
+    frac = np.array([[0.25, 0.25, 0.25, 0.25], [0.0, 0.0, 0.0, 1.0]])
+    centres = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [5.0, 0.0]])
+    burden, means = _cut_burden(frac, centres, np.array([2.0, 1.0]), points)
+    assert np.isfinite(burden)
+    # the two points go to the two grids whose centres they sit on
+    np.testing.assert_allclose(means[:2], [[0.0, 0.0], [1.0, 0.0]])

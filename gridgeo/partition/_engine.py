@@ -357,8 +357,11 @@ def _cut_burden(
             gs.append(np.full(len(pts), grids[0]))
             ws.append(np.full(len(pts), each))
             continue
-        quota = np.floor(frac[i, grids] * len(pts) + 0.5).astype(int)
-        quota[-1] = len(pts) - quota[:-1].sum()
+        # points per grid by largest remainders: they always add up
+        raw = frac[i, grids] / frac[i, grids].sum() * len(pts)
+        quota = np.floor(raw).astype(int)
+        for j in np.argsort(quota - raw, kind="stable")[: len(pts) - quota.sum()]:
+            quota[j] += 1
         # the cheapest cut meeting the shares: one assignment column per place
         places = np.repeat(np.arange(len(grids)), quota)
         dist = np.sqrt(_sqdist(pts, centres[grids]))[:, places]
