@@ -26,9 +26,11 @@ from gridgeo.errors import (
     OutOfBoundsWarning,
     ValidationError,
 )
+from gridgeo.metrics import travel_burden
 from gridgeo.partition._balance import balance_with_splits
 from gridgeo.partition._engine import (
     Problem,
+    _violation,
     misses_bounds,
     solve,
     solve_by_merging,
@@ -482,13 +484,9 @@ def _restart_whole(
 
 def _burden(xy: np.ndarray, w: np.ndarray, labels: np.ndarray) -> float:
     """Weighted mean distance of units to their grid's weighted centre."""
-    k = int(labels.max()) + 1
-    mass = np.bincount(labels, weights=w, minlength=k) + 1e-12
-    centre = np.column_stack(
-        [np.bincount(labels, weights=w * xy[:, d], minlength=k) / mass for d in (0, 1)]
-    )
-    dist = np.hypot(*(xy - centre[labels]).T)
-    return float((w * dist).sum() / max(w.sum(), 1e-12))
+    per_grid, _ = travel_burden(xy, labels, w)
+    mass = np.bincount(labels, weights=w, minlength=len(per_grid))
+    return float(per_grid @ mass / max(w.sum(), 1e-12))
 
 
 def _miss(
@@ -496,7 +494,7 @@ def _miss(
 ) -> float:
     """Return how far the grids' weights lie outside ``[lo, hi]``, summed."""
     load = np.bincount(labels, weights=w, minlength=int(grids.max()) + 1)[grids]
-    return float((np.maximum(lo - load, 0) + np.maximum(load - hi, 0)).sum())
+    return float(_violation(load, lo, hi).sum())
 
 
 def _unit_xy(

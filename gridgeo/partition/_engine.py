@@ -25,6 +25,7 @@ from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
 
 from gridgeo._rng import sklearn_seed
 from gridgeo.graph import components_within
+from gridgeo.metrics import travel_burden
 
 __all__ = ["Problem", "solve"]
 
@@ -372,15 +373,11 @@ def _cut_burden(
         gs.append(grids[owner])
         ws.append(np.full(len(pts), each))
     x, g, m = np.vstack(xs), np.concatenate(gs), np.concatenate(ws)
-    mass = np.bincount(g, weights=m, minlength=k)
-    means = (
-        np.column_stack(
-            [np.bincount(g, weights=m * x[:, d], minlength=k) for d in (0, 1)]
-        )
-        / np.maximum(mass, 1e-12)[:, None]
-    )
-    burden = float((m * np.hypot(*(x - means[g]).T)).sum() / max(m.sum(), 1e-12))
-    return burden, means
+    per_grid, centres_found = travel_burden(x, g, m)  # km in, "km / 1000" out
+    mass = np.bincount(g, weights=m, minlength=len(per_grid))
+    means = np.zeros((k, 2))
+    means[: len(centres_found)] = centres_found
+    return 1000.0 * float(per_grid @ mass / max(m.sum(), 1e-12)), means
 
 
 POLISH = 1
